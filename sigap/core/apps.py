@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CoreConfig(AppConfig):
+    name = "sigap.core"
+    label = "core"
+    verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from sigap.core import checks, signals  # noqa: F401  (registers checks and receivers)

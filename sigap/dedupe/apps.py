@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class DedupeConfig(AppConfig):
+    name = "sigap.dedupe"
+    label = "dedupe"
+    verbose_name = _("Duplicate children")
+
+    def ready(self) -> None:
+        from sigap.core.navigation import NavEntry, register_nav
+        from sigap.dedupe import panels, policies  # noqa: F401  (registers policies and panel)
+
+        register_nav(
+            NavEntry(
+                _("Possible duplicates"), "dedupe:review_list", "dedupe.review", "bi-people", 25
+            )
+        )

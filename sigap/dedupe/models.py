@@ -1,0 +1,145 @@
+"""Possible duplicate children and the merges of confirmed pairs.
+
+A pair is stored once, ordered so that child_a's id sorts before child_b's. A rejected pair stays
+rejected: the nightly run and the registration suggestions skip it. A merge keeps both records
+and all their history: it only records that `merged` is the same child as `survivor` and can be
+undone (undone_at set); nothing is deleted or re-pointed.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from sigap.core.models import TimeStampedModel, VersionedModel
+
+
+class CandidateStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    CONFIRMED = "confirmed", _("Confirmed: same child")
+    REJECTED = "rejected", _("Rejected: different children")
+
+
+# The only allowed status changes (apply_transition). A confirmed pair may still be rejected
+# while it is not merged; a rejected pair is final, so it is never proposed again.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    CandidateStatus.PROPOSED: frozenset({CandidateStatus.CONFIRMED, CandidateStatus.REJECTED}),
+    CandidateStatus.CONFIRMED: frozenset({CandidateStatus.REJECTED}),
+    CandidateStatus.REJECTED: frozenset(),
+}
+
+
+class TransitionError(ValueError):
+    pass
+
+
+def apply_transition(candidate: DuplicateCandidate, new_status: str) -> None:
+    """Set the new status, or raise TransitionError when the table does not allow it."""
+    if new_status not in TRANSITIONS.get(candidate.status, frozenset()):
+        raise TransitionError(f"{candidate.status} -> {new_status}")
+    candidate.status = new_status
+
+
+class CandidateSource(models.TextChoices):
+    NIGHTLY = "nightly", _("Nightly search")
+    MANUAL = "manual", _("Reported by a user")
+
+
+class DuplicateCandidate(VersionedModel, TimeStampedModel):
+    child_a = models.ForeignKey(
+        "children.Child", on_delete=models.CASCADE, related_name="+", verbose_name=_("child")
+    )
+    child_b = models.ForeignKey(
+        "children.Child", on_delete=models.CASCADE, related_name="+", verbose_name=_("other child")
+    )
+    score = models.FloatField(_("match score"))
+    # [{"field", "status", "level", "weight"}] from sigap.matching's Explanation: names of fields
+    # and levels only, never a value of the records.
+    explanation = models.JSONField(_("explanation"), default=list, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=CandidateStatus.choices,
+        default=CandidateStatus.PROPOSED,
+    )
+    source = models.CharField(
+        _("source"), max_length=8, choices=CandidateSource.choices, default=CandidateSource.NIGHTLY
+    )
+    regency_code = models.CharField(_("regency code"), max_length=5)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("possible duplicate")
+        verbose_name_plural = _("possible duplicates")
+        ordering = ["-score", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["child_a", "child_b"], name="dedupe_pair_unique"),
+            models.CheckConstraint(
+                condition=Q(child_a__lt=F("child_b")), name="dedupe_pair_ordered"
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["regency_code", "status", "-score"], name="dedupe_regency_status_idx"
+            ),
+            models.Index(fields=["child_b"], name="dedupe_child_b_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.child_a_id} ~ {self.child_b_id} ({self.score:.2f})"
+
+
+class ChildMerge(TimeStampedModel):
+    """`merged` is recorded as the same child as `survivor`. Active while undone_at is null."""
+
+    candidate = models.ForeignKey(
+        DuplicateCandidate, on_delete=models.PROTECT, related_name="merges"
+    )
+    survivor = models.ForeignKey(
+        "children.Child", on_delete=models.CASCADE, related_name="+", verbose_name=_("kept record")
+    )
+    merged = models.ForeignKey(
+        "children.Child",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("merged record"),
+    )
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    undone_at = models.DateTimeField(_("undone"), null=True, blank=True)
+    undone_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("merge")
+        verbose_name_plural = _("merges")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            # A record is merged into at most one other at a time.
+            models.UniqueConstraint(
+                fields=["merged"], condition=Q(undone_at__isnull=True), name="dedupe_merge_active"
+            ),
+            models.CheckConstraint(
+                condition=~Q(survivor=F("merged")), name="dedupe_merge_distinct"
+            ),
+        ]
+        indexes = [models.Index(fields=["survivor"], name="dedupe_merge_survivor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.merged_id} -> {self.survivor_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.undone_at is None

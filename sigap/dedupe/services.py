@@ -1,0 +1,218 @@
+"""The only writers of possible duplicates and merges. Policies are checked by the callers (views,
+the task); every change is audited in its own transaction, with ids and field names only."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from sigap.accounts.models import User
+from sigap.children.models import Child
+from sigap.core.audit import audit_log
+from sigap.dedupe import explain
+from sigap.dedupe.models import (
+    CandidateSource,
+    CandidateStatus,
+    ChildMerge,
+    DuplicateCandidate,
+    TransitionError,
+    apply_transition,
+)
+from sigap.dedupe.records import child_records
+from sigap.dedupe.scoring import find_pairs
+
+DEFAULT_THRESHOLD = 0.5
+
+
+def _threshold() -> float:
+    return float(getattr(settings, "SIGAP_DEDUPE_THRESHOLD", DEFAULT_THRESHOLD))
+
+
+def ordered(a: uuid.UUID | str, b: uuid.UUID | str) -> tuple[uuid.UUID, uuid.UUID]:
+    """A pair in stored order (child_a < child_b, as the database compares uuids)."""
+    ua, ub = uuid.UUID(str(a)), uuid.UUID(str(b))
+    return (ua, ub) if ua.hex < ub.hex else (ub, ua)
+
+
+def _check_version(candidate: DuplicateCandidate, version: int) -> DuplicateCandidate:
+    current = DuplicateCandidate.objects.select_for_update().get(pk=candidate.pk)
+    if current.version != version:
+        raise ValidationError(
+            _("Someone else changed this pair in the meantime. Reload the page and try again.")
+        )
+    return current
+
+
+# --- the nightly search ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RunResult:
+    children: int
+    pairs_found: int
+    proposed: int
+
+
+def active_merged_ids() -> set[uuid.UUID]:
+    return set(
+        ChildMerge.objects.filter(undone_at__isnull=True).values_list("merged_id", flat=True)
+    )
+
+
+def find_duplicates(*, threshold: float | None = None, regency_code: str = "") -> RunResult:
+    """Run the engine's batch dedupe over the children of the home regency and store the pairs
+    not seen before as proposals. A pair already stored (proposed, confirmed or rejected) is left
+    as it is, so a rejected pair is never proposed again. Children merged into another record are
+    left out (their survivor stands for them)."""
+    regency = regency_code or settings.SIGAP_HOME_REGENCY
+    threshold = _threshold() if threshold is None else threshold
+    merged = active_merged_ids()
+    children = Child.objects.filter(regency_code=regency)
+    records = [r for r in child_records(children) if uuid.UUID(r.id) not in merged]
+    pairs = find_pairs(records, threshold=threshold)
+    existing = set(
+        DuplicateCandidate.objects.filter(regency_code=regency).values_list("child_a", "child_b")
+    )
+    new: dict[tuple[uuid.UUID, uuid.UUID], DuplicateCandidate] = {}
+    for pair in pairs:
+        a, b = ordered(pair.id_a, pair.id_b)
+        if (a, b) in existing or (a, b) in new:
+            continue
+        new[(a, b)] = DuplicateCandidate(
+            child_a_id=a,
+            child_b_id=b,
+            score=round(pair.score, 6),
+            explanation=explain.to_json(pair.explanation),
+            source=CandidateSource.NIGHTLY,
+            regency_code=regency,
+        )
+    with transaction.atomic():
+        # ignore_conflicts: a pair stored by a concurrent run or a user meanwhile stays as it is.
+        DuplicateCandidate.objects.bulk_create(new.values(), batch_size=1000, ignore_conflicts=True)
+        audit_log(
+            actor=None,
+            action="dedupe.run",
+            object_type="dedupe.duplicatecandidate",
+            extra={
+                "children": len(records),
+                "pairs_found": len(pairs),
+                "proposed": len(new),
+                "threshold": threshold,
+            },
+        )
+    return RunResult(len(records), len(pairs), len(new))
+
+
+# --- review ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def candidate_decide(
+    *, actor: User, candidate: DuplicateCandidate, decision: str, version: int
+) -> DuplicateCandidate:
+    """Confirm (the same child) or reject (different children) a pair. A rejected pair is final.
+    A confirmed pair with an active merge must have the merge undone before it is rejected."""
+    current = _check_version(candidate, version)
+    if decision not in (CandidateStatus.CONFIRMED, CandidateStatus.REJECTED):
+        raise ValidationError({"decision": _("Choose confirm or reject.")})
+    if (
+        decision == CandidateStatus.REJECTED
+        and ChildMerge.objects.filter(candidate=current, undone_at__isnull=True).exists()
+    ):
+        raise ValidationError(
+            {"decision": _("These records are merged. Undo the merge before rejecting the pair.")}
+        )
+    try:
+        apply_transition(current, decision)
+    except TransitionError:
+        raise ValidationError(
+            {
+                "decision": _("This pair has already been decided: %(status)s.")
+                % {"status": current.get_status_display()}
+            }
+        ) from None
+    current.decided_by = actor
+    current.decided_at = timezone.now()
+    current.version += 1
+    current.full_clean()
+    current.save()
+    audit_log(
+        actor=actor,
+        action=f"dedupe.{'confirm' if decision == CandidateStatus.CONFIRMED else 'reject'}",
+        obj=current,
+        changes=["status", "decided_by", "decided_at"],
+    )
+    return current
+
+
+# --- merge -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def child_merge(
+    *, actor: User, candidate: DuplicateCandidate, survivor: Child, version: int
+) -> ChildMerge:
+    """Record that the other child of a confirmed pair is the same child as `survivor`. Both
+    records and their histories stay as they are; the merge can be undone (merge_undo). No
+    chains: a record merged into another can neither absorb nor be merged again."""
+    current = _check_version(candidate, version)
+    if current.status != CandidateStatus.CONFIRMED:
+        raise ValidationError(_("Only a pair confirmed as the same child can be merged."))
+    if survivor.pk not in (current.child_a_id, current.child_b_id):
+        raise ValidationError({"survivor": _("Choose one of the two records of this pair.")})
+    merged_id = current.child_b_id if survivor.pk == current.child_a_id else current.child_a_id
+    active = ChildMerge.objects.select_for_update().filter(undone_at__isnull=True)
+    if active.filter(merged_id__in=[survivor.pk, merged_id]).exists():
+        raise ValidationError(
+            _("One of these records is already merged into another. Undo that merge first.")
+        )
+    if active.filter(survivor_id=merged_id).exists():
+        raise ValidationError(
+            {
+                "survivor": _(
+                    "Other records are merged into the record you want to merge away. "
+                    "Keep that record instead, or undo those merges first."
+                )
+            }
+        )
+    merge = ChildMerge(
+        candidate=current, survivor_id=survivor.pk, merged_id=merged_id, merged_by=actor
+    )
+    merge.full_clean()
+    merge.save()
+    current.version += 1
+    current.save(update_fields=["version", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="dedupe.merge",
+        obj=merge,
+        extra={"survivor": str(survivor.pk), "merged": str(merged_id), "candidate": current.pk},
+    )
+    return merge
+
+
+@transaction.atomic
+def merge_undo(*, actor: User, merge: ChildMerge) -> ChildMerge:
+    """Undo a merge: both records stand alone again; the pair stays confirmed."""
+    current = ChildMerge.objects.select_for_update().get(pk=merge.pk)
+    if current.undone_at is not None:
+        raise ValidationError(_("This merge has already been undone."))
+    current.undone_at = timezone.now()
+    current.undone_by = actor
+    current.save(update_fields=["undone_at", "undone_by", "updated_at"])
+    DuplicateCandidate.objects.filter(pk=current.candidate_id).update(version=F("version") + 1)
+    audit_log(
+        actor=actor,
+        action="dedupe.merge_undo",
+        obj=current,
+        changes=["undone_at", "undone_by"],
+        extra={"survivor": str(current.survivor_id), "merged": str(current.merged_id)},
+    )
+    return current

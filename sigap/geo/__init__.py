@@ -1,0 +1,1 @@
+"""Administrative regions of Indonesia (province, regency, district, village), Kemendagri codes."""

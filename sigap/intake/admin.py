@@ -1,0 +1,1 @@
+"""Reports are not edited in Django's admin: every change goes through the services (audit)."""

@@ -1,0 +1,333 @@
+"""Field-by-field comparison of record pairs into discrete agreement levels.
+
+Every field compares to a level index (0 = strongest agreement) or MISSING when either record
+lacks the value; the scoring model turns levels into weights. Comparisons are vectorised over
+arrays of pair indices, with rapidfuzz's `cpdist` doing the string work in C++.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA, JaroWinkler
+
+from .records import Prepared
+
+MISSING = -1
+Idx = NDArray[np.int64]
+Levels = NDArray[np.int8]
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """A compared field: its level labels and whether each level means agree/partial/disagree."""
+
+    name: str
+    levels: tuple[str, ...]
+    status: tuple[str, ...]
+
+
+FIELDS: tuple[FieldSpec, ...] = (
+    # The exact levels are split by how common the name is (term frequency): sharing a name
+    # borne by two records in the data says far more than sharing "Muhammad Rizky".
+    FieldSpec(
+        "name",
+        (
+            "exact_unique",
+            "exact_rare",
+            "exact_uncommon",
+            "exact_common",
+            "phonetic",
+            "fuzzy_high",
+            "fuzzy",
+            "subset",
+            "alias",
+            "nickname",
+            "share_token",
+            "fuzzy_low",
+            "different",
+        ),
+        (
+            "agree",
+            "agree",
+            "agree",
+            "agree",
+            "agree",
+            "partial",
+            "partial",
+            "partial",
+            "agree",
+            "partial",
+            "partial",
+            "partial",
+            "disagree",
+        ),
+    ),
+    FieldSpec("sex", ("same", "different"), ("agree", "disagree")),
+    FieldSpec(
+        "birth",
+        ("same_date", "near_date", "same_year", "ranges_overlap", "within_2y", "different"),
+        ("agree", "partial", "agree", "partial", "partial", "disagree"),
+    ),
+    FieldSpec("nik", ("same", "one_digit_off", "different"), ("agree", "partial", "disagree")),
+    # Father's and mother's names together: siblings share both, so counting them as two
+    # independent agreements would double the evidence.
+    FieldSpec(
+        "parents",
+        ("both_same", "one_same", "one_same_one_different", "similar", "different"),
+        ("agree", "agree", "partial", "partial", "disagree"),
+    ),
+    # Place of birth and origin (region the family comes from), also correlated.
+    FieldSpec(
+        "birthplace_origin", ("same", "mixed", "different"), ("agree", "partial", "disagree")
+    ),
+    # Address and kelurahan: where the child was found or lives.
+    FieldSpec(
+        "residence",
+        (
+            "same_address",
+            "similar_address_same_kelurahan",
+            "same_kelurahan",
+            "similar_address",
+            "different",
+        ),
+        ("agree", "agree", "agree", "partial", "disagree"),
+    ),
+    FieldSpec("marga", ("same", "different"), ("agree", "disagree")),
+    FieldSpec("birth_order", ("same", "different"), ("agree", "disagree")),
+)
+FIELD_NAMES = tuple(f.name for f in FIELDS)
+
+
+def _sim(a: NDArray[Any], b: NDArray[Any], scorer: Callable[..., Any]) -> NDArray[np.float64]:
+    if len(a) == 0:
+        return np.zeros(0)
+    workers = -1 if len(a) >= 20_000 else 1  # threads cost more than they save on small inputs
+    return np.asarray(process.cpdist(a, b, scorer=scorer, workers=workers), dtype=np.float64)
+
+
+class _Pairs:
+    """Column access for pairs (p[ia[k]], q[ib[k]])."""
+
+    def __init__(self, p: Prepared, q: Prepared, ia: Idx, ib: Idx) -> None:
+        self.p, self.q, self.ia, self.ib = p, q, ia, ib
+
+    def a(self, col: str, rows: Idx | None = None) -> NDArray[Any]:
+        idx = self.ia if rows is None else self.ia[rows]
+        return self.p.cols[col][idx]
+
+    def b(self, col: str, rows: Idx | None = None) -> NDArray[Any]:
+        idx = self.ib if rows is None else self.ib[rows]
+        return self.q.cols[col][idx]
+
+    def both(self, col: str) -> NDArray[np.bool_]:
+        return self.p.present(col)[self.ia] & self.q.present(col)[self.ib]
+
+    def equal(self, col: str, rows: Idx | None = None) -> NDArray[np.bool_]:
+        if self.p is self.q:
+            c = self.p.codes(col)
+            ia = self.ia if rows is None else self.ia[rows]
+            ib = self.ib if rows is None else self.ib[rows]
+            return c[ia] == c[ib]
+        return np.asarray(self.a(col, rows) == self.b(col, rows), dtype=bool)
+
+    def sim(self, col: str, scorer: Callable[..., Any], rows: Idx) -> NDArray[np.float64]:
+        return _sim(self.a(col, rows), self.b(col, rows), scorer)
+
+
+def _string_levels(
+    x: _Pairs, col: str, *, similar: float = 0.92, set_based: bool = False
+) -> Levels:
+    """same / similar / different for place names, origin and kelurahan; address by token set."""
+    out = np.full(len(x.ia), MISSING, np.int8)
+    ok = np.flatnonzero(x.both(col))
+    if ok.size == 0:
+        return out
+    if set_based:
+        s = x.sim(col, fuzz.token_set_ratio, ok) / 100.0
+        out[ok] = np.where(s >= 0.95, 0, np.where(s >= similar, 1, 2))
+    else:
+        eq = x.equal(col, ok)
+        lv = np.where(eq, 0, 2).astype(np.int8)
+        ne = np.flatnonzero(~eq)
+        lv[ne] = np.where(x.sim(col, JaroWinkler.normalized_similarity, ok[ne]) >= similar, 1, 2)
+        out[ok] = lv
+    return out
+
+
+def _person_levels(x: _Pairs, col: str) -> Levels:
+    """same / similar / partial / different for a parent's name."""
+    out = np.full(len(x.ia), MISSING, np.int8)
+    ok = np.flatnonzero(x.both(col))
+    if ok.size == 0:
+        return out
+    eq = x.equal(col, ok)
+    lv = np.zeros(len(ok), np.int8)
+    ne = ok[~eq]
+    peq = x.equal(col + "_phon", ne)
+    jw = x.sim(col, JaroWinkler.normalized_similarity, ne)
+    subset = x.sim(col, fuzz.token_set_ratio, ne) >= 100
+    lv[~eq] = np.where(peq | (jw >= 0.92), 1, np.where(subset | (jw >= 0.8), 2, 3))
+    out[ok] = lv
+    return out
+
+
+# Exact-name levels by the share of reference records bearing the name: at most two records
+# (only this pair), then up to 1 in 10,000, 1 in 1,000, and more common.
+NAME_EXACT_BINS = (1e-4, 1e-3)
+
+
+def name_exact_bin(count: NDArray[np.int64], population: int) -> NDArray[np.int8]:
+    """Exact-name level (0-3) for names borne by `count` of `population` reference records."""
+    share = count / max(population, 1)
+    return np.where(
+        count <= 2,
+        0,
+        np.where(share <= NAME_EXACT_BINS[0], 1, np.where(share <= NAME_EXACT_BINS[1], 2, 3)),
+    ).astype(np.int8)
+
+
+def _share_token(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.bool_]:
+    return np.fromiter(
+        (not set(u.split()).isdisjoint(v.split()) for u, v in zip(a, b, strict=True)), bool, len(a)
+    )
+
+
+def _name_levels(x: _Pairs) -> Levels:
+    """Levels of FIELDS[0]; token order never matters (names are compared as sorted tokens)."""
+    n = len(x.ia)
+    lv = np.full(n, 12, np.int8)
+    eq = x.equal("name")
+    agree = np.flatnonzero(eq)
+    common = np.maximum(x.p.name_count[x.ia[agree]], x.q.name_count[x.ib[agree]])
+    lv[agree] = name_exact_bin(common, x.p.name_population)
+    rest = np.flatnonzero(~eq)
+    lv[rest[x.equal("name_phon", rest)]] = 4
+    rest = np.flatnonzero(lv == 12)
+    jw = np.maximum(
+        x.sim("name", JaroWinkler.normalized_similarity, rest),
+        x.sim("name_written", JaroWinkler.normalized_similarity, rest),
+    )
+    subset = x.sim("name_phon", fuzz.token_set_ratio, rest) >= 100
+    lv[rest] = np.where(
+        jw >= 0.95, 5, np.where(jw >= 0.88, 6, np.where(subset, 7, np.where(jw >= 0.7, 11, 12)))
+    )
+    # A token in common but others different: siblings sharing a family name, or a typo
+    # spoiling one of two names.
+    rest = np.flatnonzero(lv >= 11)
+    if rest.size:
+        shared = _share_token(x.a("all_phon", rest), x.b("all_phon", rest))
+        lv[rest[shared]] = 10
+    # Aliases (and a one-word name, often a nickname) against every name of the other record,
+    # only where the names themselves did not already agree.
+    has_nick = x.p.present("nick_phon")[x.ia] | x.q.present("nick_phon")[x.ib]
+    rest = np.flatnonzero((lv >= 10) & has_nick)
+    if rest.size:
+        alias = (
+            (x.sim("nick_phon", fuzz.token_set_ratio, rest) >= 100)
+            | (_sim(x.a("nick_phon", rest), x.b("all_phon", rest), fuzz.token_set_ratio) >= 100)
+            | (_sim(x.a("all_phon", rest), x.b("nick_phon", rest), fuzz.token_set_ratio) >= 100)
+        )
+        nick = (_sim(x.a("nick_core", rest), x.b("all_phon", rest), fuzz.partial_ratio) >= 100) | (
+            _sim(x.a("all_phon", rest), x.b("nick_core", rest), fuzz.partial_ratio) >= 100
+        )
+        lv[rest] = np.where(alias, 8, np.where(nick, 9, lv[rest]))
+    return lv
+
+
+def _birth_levels(x: _Pairs) -> Levels:
+    p, q, ia, ib = x.p, x.q, x.ia, x.ib
+    lo_a, hi_a, lo_b, hi_b = p.birth_lo[ia], p.birth_hi[ia], q.birth_lo[ib], q.birth_hi[ib]
+    missing = np.isnan(lo_a) | np.isnan(lo_b)
+    gap = np.maximum(lo_a - hi_b, lo_b - hi_a)
+    narrow = ((hi_a - lo_a) <= 1.01) & ((hi_b - lo_b) <= 1.01)
+    same_year = narrow & (np.floor(lo_a) == np.floor(lo_b))
+    lv = np.where(same_year, 2, np.where(gap <= 0, 3, np.where(gap <= 2.0, 4, 5))).astype(np.int8)
+    both = np.flatnonzero(x.both("birth_exact"))
+    if both.size:
+        eq = x.equal("birth_exact", both)
+        near = x.sim("birth_exact", OSA.distance, both) <= 1
+        xa, xb = x.a("birth_exact", both), x.b("birth_exact", both)
+        swapped = np.fromiter(
+            (
+                u[4:6] == v[6:8] and u[6:8] == v[4:6] and u[:4] == v[:4]
+                for u, v in zip(xa, xb, strict=True)
+            ),
+            bool,
+            len(xa),
+        )
+        lv[both] = np.where(eq, 0, np.where(near | swapped, 1, lv[both]))
+    lv[missing] = MISSING
+    return lv
+
+
+def _nik_levels(x: _Pairs) -> Levels:
+    out = np.full(len(x.ia), MISSING, np.int8)
+    ok = np.flatnonzero(x.both("nik"))
+    if ok.size:
+        d = x.sim("nik", OSA.distance, ok)
+        out[ok] = np.where(d == 0, 0, np.where(d <= 1, 1, 2))
+    return out
+
+
+def _parents_levels(father: Levels, mother: Levels) -> Levels:
+    """Combine per-parent levels (0 same, 1 similar, 2 partial, 3 different)."""
+    agree = (father == 0).astype(int) + (father == 1) + (mother == 0) + (mother == 1)
+    differ = (father == 3).astype(int) + (mother == 3)
+    partial = (father == 2) | (mother == 2)
+    lv = np.where(
+        agree == 2, 0,
+        np.where((agree == 1) & (differ == 0) & ~partial, 1,
+        np.where(agree == 1, 2, np.where(partial & (differ == 0), 3, 4))),
+    )  # fmt: skip
+    lv[(father == MISSING) & (mother == MISSING)] = MISSING
+    return lv.astype(np.int8)
+
+
+def _place_levels(pob: Levels, origin: Levels) -> Levels:
+    same = ((pob == 0) | (pob == 1)).astype(int) + ((origin == 0) | (origin == 1))
+    diff = (pob == 2).astype(int) + (origin == 2)
+    lv = np.where(diff == 0, 0, np.where(same > 0, 1, 2))
+    lv[(pob == MISSING) & (origin == MISSING)] = MISSING
+    return lv.astype(np.int8)
+
+
+def _residence_levels(address: Levels, kelurahan: Levels) -> Levels:
+    similar, same_kel = address == 1, kelurahan == 0
+    lv = np.select(
+        [address == 0, similar & same_kel, same_kel, similar | (kelurahan == 1)], [0, 1, 2, 3], 4
+    )
+    lv[(address == MISSING) & (kelurahan == MISSING)] = MISSING
+    return lv.astype(np.int8)
+
+
+def _code_levels(a: NDArray[np.int8], b: NDArray[np.int8]) -> Levels:
+    return np.where((a == 0) | (b == 0), MISSING, np.where(a == b, 0, 1)).astype(np.int8)
+
+
+def compare(p: Prepared, q: Prepared, ia: Idx, ib: Idx) -> Levels:
+    """Levels for pairs (p[ia[k]], q[ib[k]]): an int8 array of shape (len(ia), len(FIELDS))."""
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    n = len(ia)
+    out = np.empty((n, len(FIELDS)), np.int8)
+    if n == 0:
+        return out
+    x = _Pairs(p, q, ia, ib)
+    out[:, 0] = _name_levels(x)
+    out[:, 1] = _code_levels(p.sex[ia], q.sex[ib])
+    out[:, 2] = _birth_levels(x)
+    out[:, 3] = _nik_levels(x)
+    out[:, 4] = _parents_levels(_person_levels(x, "father"), _person_levels(x, "mother"))
+    pob, origin = _string_levels(x, "place_of_birth"), _string_levels(x, "origin")
+    out[:, 5] = _place_levels(pob, origin)
+    address = _string_levels(x, "address", similar=0.75, set_based=True)
+    out[:, 6] = _residence_levels(address, _string_levels(x, "kelurahan"))
+    out[:, 7] = np.where(x.both("marga"), np.where(x.equal("marga"), 0, 1), MISSING)
+    out[:, 8] = _code_levels(p.birth_order[ia], q.birth_order[ib])
+    return out

@@ -1,0 +1,265 @@
+"""Batch deduplication and linkage: block, compare, estimate weights, score."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .blocking import PASS_IDS, candidate_pairs
+from .compare import FIELD_NAMES, compare
+from .model import Explanation, FSModel
+from .records import Prepared, Record, prepare
+
+Progress = Callable[[str], None]
+Idx = NDArray[np.int64]
+CHUNK = 500_000  # pairs compared at once: bounds memory and gives regular progress
+RANDOM_PAIRS = 300_000  # random pairs compared to learn u
+MIN_PAIRS_FOR_EM = 200  # below this EM has too little to learn from: use the shipped m
+# Training passes, as Splink's EM blocking rules: pairs sharing one field, whose own weights
+# that pass can therefore not learn.
+TRAINING_PASSES = (("birth_date", "birth"), ("full_name", "name"))
+
+
+def _silent(_: str) -> None:
+    pass
+
+
+@dataclass
+class DedupeResult:
+    """Scored candidate pairs at or above the threshold (indices into `prepared`)."""
+
+    prepared: Prepared
+    model: FSModel
+    ia: NDArray[np.int64]
+    ib: NDArray[np.int64]
+    scores: NDArray[np.float64]
+    levels: NDArray[np.int8]
+    compared: int  # candidate pairs compared, before the threshold
+
+    def __len__(self) -> int:
+        return len(self.ia)
+
+    def explain(self, k: int) -> Explanation:
+        return self.model.explain(self.levels[k])
+
+    def rows(self) -> Iterator[tuple[str, str, float, str]]:
+        """(id_a, id_b, score, explanation) per pair, best first."""
+        ids = self.prepared.ids
+        for k in np.argsort(-self.scores, kind="stable"):
+            yield ids[self.ia[k]], ids[self.ib[k]], float(self.scores[k]), str(self.explain(int(k)))
+
+
+def compare_chunked(
+    p: Prepared,
+    q: Prepared,
+    ia: NDArray[np.int64],
+    ib: NDArray[np.int64],
+    progress: Progress = _silent,
+) -> NDArray[np.int8]:
+    parts = []
+    for start in range(0, len(ia), CHUNK):
+        parts.append(compare(p, q, ia[start : start + CHUNK], ib[start : start + CHUNK]))
+        if len(ia) > CHUNK:
+            progress(f"compared {min(start + CHUNK, len(ia)):,} / {len(ia):,} pairs")
+    return np.concatenate(parts) if parts else compare(p, q, ia, ib)
+
+
+def random_pairs(
+    n_a: int, n_b: int | None = None, *, size: int = RANDOM_PAIRS, seed: int = 0
+) -> tuple[Idx, Idx]:
+    """Random pairs within one set of n_a records (n_b None) or across n_a x n_b records."""
+    rng = np.random.default_rng(seed)
+    if n_b is None:
+        ia, ib = rng.integers(0, n_a, size), rng.integers(0, n_a, size)
+        keep = ia != ib
+        return np.minimum(ia, ib)[keep], np.maximum(ia, ib)[keep]
+    return rng.integers(0, n_a, size), rng.integers(0, n_b, size)
+
+
+def adapt_u(model: FSModel, p: Prepared, *, seed: int = 0) -> FSModel:
+    """The model with u learnt from this data's random pairs and name frequencies (no labels
+    needed); m and the rates stay as they are."""
+    model = model.copy()
+    if len(p) < 100:
+        return model
+    ia, ib = random_pairs(len(p), seed=seed, size=min(RANDOM_PAIRS, 20 * len(p)))
+    model.fit_u_random(compare(p, p, ia, ib))
+    _, counts = np.unique(p.codes("name"), return_counts=True)
+    model.set_name_frequencies(counts)
+    return model
+
+
+def _pass_pairs(p: Prepared, pass_name: str, split: int | None) -> tuple[Idx, Idx]:
+    ia, ib = candidate_pairs(p, passes=[PASS_IDS[pass_name]], max_block=1000)
+    if split is not None:
+        cross = (ia < split) & (ib >= split)
+        ia, ib = ia[cross], ib[cross] - split
+    return ia, ib
+
+
+def estimate_model(
+    p: Prepared,
+    *,
+    split: int | None = None,
+    start: FSModel | None = None,
+    seed: int = 0,
+    progress: Progress = _silent,
+) -> FSModel:
+    """m, u and the prior estimated on the data alone (no labels), the way Splink does.
+
+    u from random pairs (and name frequencies); m by EM on the pairs sharing a birth date
+    (learning every field but the birth date) and on the pairs sharing a name (learning the
+    birth date); the number of matches from how many pairs of each pass EM calls matches,
+    divided by how often matches agree on that field. With `split`, records [0, split) are
+    linked to [split, n) and only pairs across count.
+    """
+    model = (start or FSModel.default()).copy()
+    model.house_rate = 0.0  # households need labels (or the shipped table) to be told apart
+    if split is None:
+        q, n_a, n_b = p, len(p), None
+        total_pairs = len(p) * (len(p) - 1) / 2
+        model.population = max(len(p) - 1, 1)
+    else:
+        q, n_a, n_b = p.slice(split, len(p)), split, len(p) - split
+        total_pairs = float(n_a * n_b)
+        model.population = max(n_b, 1)
+    left = p.slice(0, split) if split is not None else p
+    ia, ib = random_pairs(n_a, n_b, seed=seed, size=min(RANDOM_PAIRS, 20 * len(p)))
+    model.fit_u_random(compare(left, q, ia, ib))
+    _, counts = np.unique(p.codes("name"), return_counts=True)
+    model.set_name_frequencies(counts)
+    fitted: dict[str, tuple[FSModel, NDArray[np.float64], NDArray[np.int8]]] = {}
+    for pass_name, field_name in TRAINING_PASSES:
+        pa, pb = _pass_pairs(p, pass_name, split)
+        if len(pa) < MIN_PAIRS_FOR_EM:
+            continue
+        levels = compare(left, q, pa, pb)
+        trial = model.copy()
+        g = trial.fit_em(levels, exclude=(FIELD_NAMES.index(field_name),), max_iter=200)
+        fitted[field_name] = (trial, g, levels)
+        progress(f"EM on {len(pa):,} pairs sharing {field_name}: {g.sum():,.0f} matches")
+    if not fitted:
+        return model
+    for f, name in enumerate(FIELD_NAMES):
+        learnt = [t.m[f] for other, (t, _, _) in fitted.items() if other != name]
+        if learnt:
+            model.m[f] = np.mean(learnt, axis=0)
+    # matches in a pass / P(match agrees on the pass field), the latter seen in the other pass
+    estimates = []
+    for field_name, (_, g, _) in fitted.items():
+        f = FIELD_NAMES.index(field_name)
+        agree_levels = {"birth": (0,), "name": (0, 1, 2, 3, 4)}[field_name]
+        for other, (_, g2, lv2) in fitted.items():
+            if other != field_name and g2.sum() > 0:
+                agree = float(g2[np.isin(lv2[:, f], agree_levels)].sum() / g2.sum())
+                if agree > 0.01:
+                    estimates.append(g.sum() / agree)
+    if estimates:
+        matches = float(np.exp(np.mean(np.log(estimates))))
+        model.dup_rate = matches / total_pairs * model.population
+    return model
+
+
+def dedupe(
+    records: Sequence[Record] | Prepared,
+    *,
+    threshold: float = 0.5,
+    model: FSModel | None = None,
+    max_block: int = 400,
+    progress: Progress = _silent,
+) -> DedupeResult:
+    """Find likely duplicate pairs among records.
+
+    Without a model, every weight is estimated on the data itself (EM, no labels); with one,
+    its u is re-learnt from this data's random pairs and name frequencies.
+    """
+    p = records if isinstance(records, Prepared) else prepare(records)
+    progress(f"prepared {len(p):,} records")
+    if model is None:
+        model = estimate_model(p, progress=progress)
+        progress(f"estimated weights (EM), {model.dup_rate:.3f} duplicates per record")
+    else:
+        model = adapt_u(model, p).for_population(len(p) - 1)
+    ia, ib = candidate_pairs(p, max_block=max_block)
+    progress(f"blocking: {len(ia):,} candidate pairs")
+    levels = compare_chunked(p, p, ia, ib, progress)
+    scores = model.score(levels)
+    keep = scores >= threshold
+    progress(f"{int(keep.sum()):,} pairs at or above {threshold}")
+    return DedupeResult(p, model, ia[keep], ib[keep], scores[keep], levels[keep], len(ia))
+
+
+@dataclass
+class LinkResult:
+    """Pairs (a in `left`, b in `right`) at or above the threshold, each record in at most one
+    pair when linked one-to-one."""
+
+    left: Prepared
+    right: Prepared
+    model: FSModel
+    ia: NDArray[np.int64]
+    ib: NDArray[np.int64]
+    scores: NDArray[np.float64]
+    levels: NDArray[np.int8]
+    compared: int
+
+    def __len__(self) -> int:
+        return len(self.ia)
+
+    def rows(self) -> Iterator[tuple[str, str, float, str]]:
+        for k in np.argsort(-self.scores, kind="stable"):
+            yield (
+                self.left.ids[self.ia[k]],
+                self.right.ids[self.ib[k]],
+                float(self.scores[k]),
+                str(self.model.explain(self.levels[k])),
+            )
+
+
+def one_to_one(ia: Idx, ib: Idx, scores: NDArray[np.float64]) -> NDArray[np.bool_]:
+    """Greedy assignment: best pairs first, each record used at most once."""
+    keep = np.zeros(len(ia), bool)
+    used_a: set[int] = set()
+    used_b: set[int] = set()
+    for k in np.argsort(-scores, kind="stable"):
+        a, b = int(ia[k]), int(ib[k])
+        if a not in used_a and b not in used_b:
+            keep[k] = True
+            used_a.add(a)
+            used_b.add(b)
+    return keep
+
+
+def link(
+    left: Sequence[Record],
+    right: Sequence[Record],
+    *,
+    threshold: float = 0.5,
+    model: FSModel | None = None,
+    one_to_one_only: bool = True,
+    max_block: int = 400,
+    progress: Progress = _silent,
+) -> LinkResult:
+    """Link two sets of records that are each free of duplicates (a register and a list)."""
+    both = prepare([*left, *right])
+    split = len(left)
+    a, b = both.slice(0, split), both.slice(split, len(both))
+    if model is None:
+        model = estimate_model(both, split=split, progress=progress)
+    else:
+        model = adapt_u(model, both).for_population(len(right))
+    ia, ib = candidate_pairs(both, max_block=max_block)
+    cross = (ia < split) & (ib >= split)
+    ia, ib = ia[cross], ib[cross] - split
+    progress(f"blocking: {len(ia):,} candidate pairs across")
+    levels = compare_chunked(a, b, ia, ib, progress)
+    scores = model.score(levels)
+    keep = scores >= threshold
+    ia, ib, scores, levels = ia[keep], ib[keep], scores[keep], levels[keep]
+    if one_to_one_only:
+        best = one_to_one(ia, ib, scores)
+        ia, ib, scores, levels = ia[best], ib[best], scores[best], levels[best]
+    return LinkResult(a, b, model, ia, ib, scores, levels, int(cross.sum()))

@@ -1,0 +1,307 @@
+"""Child records as the engine sees them, and their column-wise prepared form."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .normalize import fold, parse_name, phonetic_token, tokens
+
+FIELDS = (
+    "id", "full_name", "alias", "sex", "birth_date", "birth_year", "age", "place_of_birth",
+    "origin", "father_name", "mother_name", "nik", "address", "kelurahan",
+)  # fmt: skip
+
+# An estimated age is a range: a worker's guess "about 12" means 11 to 13, and the child may be
+# anywhere in that year of age.
+AGE_ESTIMATE_SLACK = 1.0
+
+
+class RecordError(ValueError):
+    """A value in an input record that cannot be understood."""
+
+
+@dataclass(slots=True)
+class Record:
+    """One child record. Only `id` and `full_name` are required; empty strings mean unknown."""
+
+    id: str
+    full_name: str
+    alias: str = ""
+    sex: str = ""
+    birth_date: str = ""  # YYYY-MM-DD (also DD-MM-YYYY, DD/MM/YYYY)
+    birth_year: str = ""
+    age: str = ""  # "12", "12-14", "~12"
+    place_of_birth: str = ""
+    origin: str = ""
+    father_name: str = ""
+    mother_name: str = ""
+    nik: str = ""
+    address: str = ""
+    kelurahan: str = ""
+
+    @classmethod
+    def from_mapping(cls, row: Mapping[str, str | None]) -> Record:
+        values = {k: (row.get(k) or "").strip() for k in FIELDS}
+        return cls(**values)
+
+
+_DATE_PATTERNS = (
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})$"), (3, 2, 1)),
+    (re.compile(r"^(\d{4})(\d{2})(\d{2})$"), (1, 2, 3)),
+)
+
+
+def parse_date(text: str) -> date | None:
+    """Parse a birth date; empty means unknown. Raises RecordError on a malformed date."""
+    text = text.strip()
+    if not text:
+        return None
+    for pattern, (yi, mi, di) in _DATE_PATTERNS:
+        m = pattern.match(text)
+        if m:
+            try:
+                return date(int(m.group(yi)), int(m.group(mi)), int(m.group(di)))
+            except ValueError as exc:
+                raise RecordError(f"invalid date {text!r}: {exc}") from None
+    raise RecordError(f"invalid date {text!r}: expected YYYY-MM-DD or DD-MM-YYYY")
+
+
+def _parse_year(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not re.fullmatch(r"\d{4}", text) or not 1900 <= int(text) <= 2100:
+        raise RecordError(f"invalid birth year {text!r}")
+    return int(text)
+
+
+def _parse_age(text: str) -> tuple[float, float] | None:
+    """An age estimate as (youngest, oldest) in years."""
+    text = text.strip().lstrip("~±").strip()
+    if not text:
+        return None
+    m = re.fullmatch(
+        r"(\d{1,2})(?:\s*(?:-|to|s/d|sampai)\s*(\d{1,2}))?\s*(?:th|thn|tahun|y)?\.?", text
+    )
+    if not m:
+        raise RecordError(f"invalid age {text!r}: expected a number or a range like 12-14")
+    lo = float(m.group(1))
+    hi = float(m.group(2)) if m.group(2) else lo
+    if hi < lo:
+        lo, hi = hi, lo
+    return lo, hi
+
+
+def _decimal_year(d: date) -> float:
+    return d.year + (d.timetuple().tm_yday - 0.5) / 366.0
+
+
+def birth_interval(record: Record, as_of: date) -> tuple[float, float, int]:
+    """(earliest, latest) birth as decimal years and the exact date as YYYYMMDD (0 if unknown).
+
+    A missing birth gives (nan, nan, 0). An exact date is a point, a year is that year, and an
+    estimated age is a range widened by AGE_ESTIMATE_SLACK on both sides.
+    """
+    d = parse_date(record.birth_date)
+    if d is not None:
+        y = _decimal_year(d)
+        return y, y, d.year * 10000 + d.month * 100 + d.day
+    year = _parse_year(record.birth_year)
+    if year is not None:
+        return float(year), float(year + 1), 0
+    age = _parse_age(record.age)
+    if age is not None:
+        now = _decimal_year(as_of)
+        lo_age, hi_age = age
+        return (now - hi_age - 1 - AGE_ESTIMATE_SLACK, now - lo_age + AGE_ESTIMATE_SLACK, 0)
+    return float("nan"), float("nan"), 0
+
+
+def _sex(value: str, hint: str) -> int:
+    v = value.strip().lower()
+    if v in ("m", "l", "male", "laki-laki", "laki", "lk", "pria", "1"):
+        return 1
+    if v in ("f", "p", "female", "perempuan", "pr", "wanita", "2"):
+        return 2
+    return {"M": 1, "F": 2}.get(hint, 0)
+
+
+def _sorted_join(toks: Iterable[str]) -> str:
+    return " ".join(sorted(toks))
+
+
+def _person_name(text: str) -> tuple[str, str]:
+    """Canonical sorted given names and their phonetic form, for a parent's name."""
+    if not text.strip():
+        return "", ""
+    key = parse_name(text).key_tokens
+    return _sorted_join(key), _sorted_join(phonetic_token(t) for t in key)
+
+
+Col = NDArray[np.object_]  # a column of str
+
+
+def _col(values: list[str]) -> Col:
+    arr = np.empty(len(values), dtype=object)
+    arr[:] = values
+    return arr
+
+
+def _nick_core(nick: str) -> str:
+    """ "kiki" -> "ki" (a doubled syllable), else the nickname itself when long enough."""
+    half = len(nick) // 2
+    if len(nick) >= 4 and len(nick) % 2 == 0 and nick[:half] == nick[half:]:
+        return nick[:half]
+    return nick if len(nick) >= 3 else ""
+
+
+class Prepared:
+    """Records turned into columns, ready for vectorised comparison.
+
+    String columns are numpy object arrays (fancy indexing is fast and rapidfuzz reads them);
+    codes are numeric arrays. `present()` and `codes()` are computed once per column.
+    """
+
+    STRING_COLUMNS = (
+        "name", "name_written", "name_phon", "nick_phon", "nick_core", "all_phon", "marga",
+        "titles", "birth_exact", "place_of_birth", "origin", "father", "father_phon", "mother",
+        "mother_phon", "nik", "address", "kelurahan",
+    )  # fmt: skip
+
+    def __init__(
+        self,
+        ids: list[str],
+        columns: dict[str, list[str]],
+        arrays: dict[str, NDArray[Any]],
+        name_tokens: list[tuple[str, ...]],
+    ) -> None:
+        self.ids = ids
+        self.name_tokens = name_tokens  # all given-name and alias tokens, for blocking keys
+        self.cols = {k: _col(v) for k, v in columns.items()}
+        self.birth_order: NDArray[np.int8] = arrays["birth_order"]
+        self.sex: NDArray[np.int8] = arrays["sex"]
+        self.birth_lo: NDArray[np.float64] = arrays["birth_lo"]
+        self.birth_hi: NDArray[np.float64] = arrays["birth_hi"]
+        self._present: dict[str, NDArray[np.bool_]] = {}
+        self._codes: dict[str, NDArray[np.int64]] = {}
+        self.name_count: NDArray[np.int64] = np.zeros(len(ids), np.int64)
+        self.name_population = 0
+        if ids:
+            self.count_names_in(self)
+
+    def count_names_in(self, reference: Prepared) -> None:
+        """How many records of `reference` bear each record's name (term frequency); a record
+        compared with `reference` from outside counts itself in."""
+        if reference is self:
+            codes = self.codes("name")
+            self.name_count = np.bincount(codes)[codes]
+            self.name_population = len(self)
+        else:
+            counts = reference.name_counts()
+            self.name_count = np.array([counts.get(v, 0) + 1 for v in self.cols["name"]], np.int64)
+            self.name_population = len(reference) + 1
+
+    def name_counts(self) -> dict[str, int]:
+        if "_name_counts" not in self.__dict__:
+            values, n = np.unique(self.cols["name"].astype(str), return_counts=True)
+            self.__dict__["_name_counts"] = dict(zip(values.tolist(), n.tolist(), strict=True))
+        counts: dict[str, int] = self.__dict__["_name_counts"]
+        return counts
+
+    def slice(self, start: int, stop: int) -> Prepared:
+        """Records [start, stop) as their own Prepared, keeping this set's name frequencies."""
+        out = Prepared.__new__(Prepared)
+        out.ids = self.ids[start:stop]
+        out.name_tokens = self.name_tokens[start:stop]
+        out.cols = {k: v[start:stop] for k, v in self.cols.items()}
+        out.birth_order = self.birth_order[start:stop]
+        out.sex = self.sex[start:stop]
+        out.birth_lo = self.birth_lo[start:stop]
+        out.birth_hi = self.birth_hi[start:stop]
+        out._present = {k: v[start:stop] for k, v in self._present.items()}
+        out._codes = {}
+        out.name_count = self.name_count[start:stop]
+        out.name_population = self.name_population
+        return out
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getattr__(self, name: str) -> Col:
+        cols = self.__dict__.get("cols", {})
+        if name in cols:
+            return cols[name]
+        raise AttributeError(name)
+
+    def present(self, col: str) -> NDArray[np.bool_]:
+        if col not in self._present:
+            self._present[col] = np.fromiter((bool(v) for v in self.cols[col]), bool, len(self))
+        return self._present[col]
+
+    def codes(self, col: str) -> NDArray[np.int64]:
+        """Integer codes of a column's values: equal strings, equal codes."""
+        if col not in self._codes:
+            _, inv = np.unique(self.cols[col].astype(str), return_inverse=True)
+            self._codes[col] = inv.astype(np.int64)
+        return self._codes[col]
+
+
+def prepare(records: Sequence[Record], *, as_of: date | None = None) -> Prepared:
+    """Normalise records into columns. Raises RecordError (with the record id) on bad values."""
+    as_of = as_of or date.today()
+    n = len(records)
+    cols: dict[str, list[str]] = {k: [] for k in Prepared.STRING_COLUMNS}
+    name_tokens: list[tuple[str, ...]] = []
+    birth_order = np.zeros(n, np.int8)
+    sex = np.zeros(n, np.int8)
+    lo = np.full(n, np.nan)
+    hi = np.full(n, np.nan)
+    for i, r in enumerate(records):
+        try:
+            lo[i], hi[i], exact = birth_interval(r, as_of)
+        except RecordError as exc:
+            raise RecordError(f"record {r.id!r}: {exc}") from None
+        parsed = parse_name(r.full_name)
+        key = parsed.key_tokens
+        alias_toks = tuple(t for t in tokens(r.alias) if t not in parsed.given)
+        all_toks = tuple(dict.fromkeys(parsed.given + alias_toks))
+        nicks = alias_toks + (key if len(key) == 1 else ())
+        nick_phon = [phonetic_token(t) for t in nicks]
+        cols["name"].append(_sorted_join(key))
+        cols["name_written"].append(" ".join(key))
+        cols["name_phon"].append(_sorted_join(phonetic_token(t) for t in key))
+        cols["nick_phon"].append(" ".join(nick_phon))
+        cols["nick_core"].append(_nick_core(nick_phon[0]) if nick_phon else "")
+        cols["all_phon"].append(" ".join(phonetic_token(t) for t in all_toks))
+        name_tokens.append(all_toks)
+        cols["marga"].append(parsed.marga)
+        cols["titles"].append(" ".join(parsed.titles))
+        birth_order[i] = parsed.birth_order
+        sex[i] = _sex(r.sex, parsed.sex_hint)
+        cols["birth_exact"].append(str(exact) if exact else "")
+        cols["place_of_birth"].append(fold(r.place_of_birth))
+        cols["origin"].append(fold(r.origin))
+        f, fp = _person_name(r.father_name or parsed.patronym)
+        m, mp = _person_name(r.mother_name)
+        cols["father"].append(f)
+        cols["father_phon"].append(fp)
+        cols["mother"].append(m)
+        cols["mother_phon"].append(mp)
+        cols["nik"].append(re.sub(r"\D", "", r.nik))
+        cols["address"].append(fold(r.address))
+        cols["kelurahan"].append(fold(r.kelurahan).removeprefix("kelurahan ").removeprefix("kel "))
+    arrays: dict[str, NDArray[Any]] = {
+        "birth_order": birth_order,
+        "sex": sex,
+        "birth_lo": lo,
+        "birth_hi": hi,
+    }
+    return Prepared([r.id for r in records], cols, arrays, name_tokens)

@@ -1,0 +1,181 @@
+from datetime import date
+
+import numpy as np
+
+from sigap.matching import FIELDS, FSModel, Record, compare, prepare
+from sigap.matching.compare import MISSING
+
+AS_OF_FIELDS = {f.name: k for k, f in enumerate(FIELDS)}
+
+
+def levels(a: Record, b: Record) -> dict[str, str]:
+    p = prepare([a, b])
+    row = compare(p, p, np.array([0]), np.array([1]))[0]
+    return {
+        f.name: ("missing" if row[k] == MISSING else f.levels[row[k]]) for k, f in enumerate(FIELDS)
+    }
+
+
+def test_name_levels() -> None:
+    base = Record("1", "Muhammad Rizky Pratama")
+    # order and spelling variants; a name only this pair bears
+    assert levels(base, Record("2", "Pratama M. Rizki"))["name"] == "exact_unique"
+    assert levels(base, Record("2", "Rizky Pratams"))["name"] == "fuzzy_high"
+    assert levels(base, Record("2", "Rizky"))["name"] == "subset"
+    assert levels(Record("1", "Soeharto"), Record("2", "Suharto"))["name"] == "exact_unique"
+    assert levels(Record("1", "Rahmad Suryadi"), Record("2", "Rahmat Soerjadi"))["name"] in (
+        "exact_unique",
+        "phonetic",
+    )
+    assert levels(base, Record("2", "Dimas Pratama"))["name"] == "share_token"
+    assert levels(base, Record("2", "Budi Santoso"))["name"] == "different"
+
+
+def test_exact_name_level_follows_name_frequency() -> None:
+    common = [Record(str(i), "Rizky Pratama") for i in range(30)]
+    rare = [Record(str(100 + i), f"Budi Santoso{'x' * i}") for i in range(3000)]
+    p = prepare([*common, *rare, Record("r1", "Wahyu Lestari"), Record("r2", "Wahyu Lestari")])
+    row = compare(p, p, np.array([0, len(p) - 2]), np.array([1, len(p) - 1]))
+    name = FIELDS[0]
+    assert name.levels[row[0, 0]] == "exact_common"  # 30 in 3,032
+    assert name.levels[row[1, 0]] == "exact_unique"
+    model = FSModel.default()
+    assert model.weight_tables()[0][row[1, 0]] > model.weight_tables()[0][row[0, 0]]
+
+
+def test_alias_is_compared_with_every_name() -> None:
+    a = Record("1", "Rizky Siregar", alias="Ucok")
+    assert levels(a, Record("2", "Ucok"))["name"] == "alias"
+    assert levels(Record("1", "Kiki"), Record("2", "Rizki Amelia"))["name"] == "nickname"
+
+
+def test_missing_values_neither_help_nor_hurt() -> None:
+    lv = levels(Record("1", "Budi"), Record("2", "Budi", nik="6401010101010001"))
+    assert lv["nik"] == "missing" and lv["sex"] == "missing" and lv["birth"] == "missing"
+    model = FSModel.default()
+    p = prepare([Record("1", "Budi"), Record("2", "Budi", nik="6401010101010001")])
+    row = compare(p, p, np.array([0]), np.array([1]))[0]
+    assert model.explain(row).by_field()["nik"].weight == 0.0
+
+
+def test_nik_one_digit_off() -> None:
+    a = Record("1", "Budi", nik="6401010101100001")
+    assert levels(a, Record("2", "Budi", nik="6401010101100001"))["nik"] == "same"
+    assert levels(a, Record("2", "Budi", nik="6401010101100007"))["nik"] == "one_digit_off"
+    assert levels(a, Record("2", "Budi", nik="6471023005120042"))["nik"] == "different"
+
+
+def test_estimated_age_is_a_range() -> None:
+    a = Record("1", "Budi", birth_date="2014-03-01")
+    from datetime import date
+
+    p = prepare(
+        [a, Record("2", "Budi", age="11"), Record("3", "Budi", age="4")], as_of=date(2026, 1, 1)
+    )
+    row = compare(p, p, np.array([0, 0]), np.array([1, 2]))
+    birth = AS_OF_FIELDS["birth"]
+    assert FIELDS[birth].levels[row[0, birth]] == "ranges_overlap"
+    assert FIELDS[birth].levels[row[1, birth]] == "different"
+
+
+def test_birth_date_typos_are_near() -> None:
+    a = Record("1", "Budi", birth_date="2014-03-12")
+    assert levels(a, Record("2", "Budi", birth_date="2014-12-03"))["birth"] == "near_date"
+    assert levels(a, Record("2", "Budi", birth_date="2014-03-13"))["birth"] == "near_date"
+    assert levels(a, Record("2", "Budi", birth_year="2014"))["birth"] == "same_year"
+
+
+def test_score_orders_duplicate_above_sibling() -> None:
+    child = Record(
+        "1",
+        "Rizky Pratama",
+        sex="M",
+        birth_date="2014-03-12",
+        father_name="Agus",
+        mother_name="Sri Wahyuni",
+        kelurahan="Damai",
+    )
+    again = Record(
+        "2", "M. Rizki Pratama", sex="M", age="11", mother_name="Sri Wahyuni", kelurahan="Prapatan"
+    )
+    sibling = Record(
+        "3",
+        "Dimas Pratama",
+        sex="M",
+        birth_date="2016-07-01",
+        father_name="Agus",
+        mother_name="Sri Wahyuni",
+        kelurahan="Damai",
+    )
+    p = prepare([child, again, sibling])
+    lv = compare(p, p, np.array([0, 0]), np.array([1, 2]))
+    s = FSModel.default().for_population(20_000).score(lv)
+    assert s.min() >= 0.0 and s.max() <= 1.0
+    assert s[0] > 0.5 > s[1]
+
+
+def test_explanation_lists_every_field_and_adds_up() -> None:
+    p = prepare([Record("1", "Budi Santoso", sex="M"), Record("2", "Budi Santoso", sex="F")])
+    row = compare(p, p, np.array([0]), np.array([1]))[0]
+    exp = FSModel.default().explain(row)
+    by = exp.by_field()
+    assert set(by) == {f.name for f in FIELDS}  # no household term: nothing shared
+    assert by["name"].status == "agree" and by["name"].weight > 0
+    assert by["sex"].status == "disagree" and by["sex"].weight < 0
+    assert by["nik"].status == "missing"
+    assert abs(sum(c.weight for c in exp.contributions) - exp.match_weight) < 1e-9
+    assert 0 <= exp.score <= 1
+    assert "name:exact_unique(+" in str(exp) and "nik:missing(0)" in str(exp)
+
+
+def test_household_pairs_are_scored_as_same_child_or_sibling() -> None:
+    """Sharing parents and an address makes two records a family, not the same child: twins
+    with different names stay apart, the same child recorded twice in the family does not."""
+    family = {"father_name": "Agus Santoso", "mother_name": "Sri Wahyuni", "address": "Jl. Mawar 3"}
+    twin_a = Record("1", "Hasan", sex="M", birth_date="2015-02-01", **family)
+    twin_b = Record("2", "Dimas", sex="M", birth_date="2015-02-01", **family)
+    again = Record("3", "Hasan", sex="M", age="11", **family)
+    p = prepare([twin_a, twin_b, again], as_of=date(2026, 1, 1))
+    lv = compare(p, p, np.array([0, 0]), np.array([1, 2]))
+    model = FSModel.default().for_population(20_000)
+    s = model.score(lv)
+    assert s[0] < 0.5 < s[1]
+    assert model.explain(lv[0]).by_field()["household"].weight > 0
+
+
+def test_em_recovers_known_weights() -> None:
+    """Pairs drawn from a known Fellegi-Sunter model: EM (no labels) finds m, u and the prior."""
+    rng = np.random.default_rng(0)
+    truth = FSModel.default()
+    n = 200_000
+    is_match = rng.random(n) < 0.1
+    lv = np.empty((n, len(FIELDS)), np.int8)
+    for f in range(len(FIELDS)):
+        k = len(truth.m[f])
+        lv[:, f] = np.where(
+            is_match, rng.choice(k, n, p=truth.m[f]), rng.choice(k, n, p=truth.u[f][0])
+        )
+    model = FSModel.uninformed()
+    g = model.fit_em(lv, fix_u=False, max_iter=300, tol=1e-7)
+    assert abs(model.history[-1] - 0.1) < 0.01
+    for f in range(len(FIELDS)):
+        assert np.abs(model.m[f] - truth.m[f]).max() < 0.05
+        assert np.abs(model.u[f][0] - truth.u[f][0]).max() < 0.05
+    assert np.corrcoef(g, is_match)[0, 1] > 0.9
+
+
+def test_labelled_fit_and_round_trip(synthetic) -> None:
+    from sigap.matching.blocking import candidate_pairs
+    from sigap.matching.dedupe import random_pairs
+
+    p = prepare(synthetic.records[:2000], as_of=synthetic.as_of)
+    ia, ib = candidate_pairs(p)
+    cl = np.array(synthetic.cluster[:2000])
+    lv = compare(p, p, ia, ib)
+    ra, rb = random_pairs(len(p))
+    model = FSModel.uninformed().fit_labelled(
+        lv, cl[ia] == cl[ib], compare(p, p, ra, rb), records=len(p), true_pairs=500
+    )
+    assert model.house_rate > 0 and 0.4 < model.dup_rate < 0.6
+    again = FSModel.from_dict(model.to_dict())
+    assert np.allclose(again.score(lv), model.score(lv), atol=1e-4)
