@@ -10,7 +10,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
 from pydantic import Field
@@ -24,6 +24,7 @@ from sigap.core.access import api_rule, require
 from sigap.geo.models import Region
 from sigap.referrals import selectors, services
 from sigap.referrals.models import Kind, Referral, Section
+from sigap.referrals.pdf import transfer_summary_pdf
 from sigap.referrals.policies import referral_access
 from sigap.referrals.selectors import ReferralFilters
 
@@ -393,6 +394,32 @@ def referral_transfer_package(request: HttpRequest, referral_id: uuid.UUID) -> A
     package = services.package_sign(selectors.transfer_payload(referral=referral, shared=shared))
     services.referral_record_export(actor=user, referral=referral, export_format="json")
     return package
+
+
+@router.get(
+    "/referrals/{referral_id}/package.pdf",
+    summary="Transfer summary as a PDF, signed package attached (audited export)",
+    openapi_extra={
+        "responses": {
+            200: {
+                "description": "The PDF; the signed JSON package is attached inside it.",
+                "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
+            }
+        }
+    },
+)
+@api_rule("referral.export")
+def referral_transfer_pdf(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
+    user = _user(request)
+    referral = _referral(request, referral_id, "referral.export")
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+    package = services.package_sign(selectors.transfer_payload(referral=referral, shared=shared))
+    content = transfer_summary_pdf(referral=referral, shared=shared, package=package)
+    services.referral_record_export(actor=user, referral=referral, export_format="pdf")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{referral.reference}.pdf"'
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get(

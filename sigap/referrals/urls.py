@@ -24,6 +24,7 @@ urlpatterns = [
     path("<uuid:pk>/catatan/", views.note_add, name="note-add"),
     path("<uuid:pk>/ringkasan/", views.transfer_summary, name="transfer-summary"),
     path("<uuid:pk>/paket.json", views.transfer_package, name="transfer-package"),
+    path("<uuid:pk>/ringkasan.pdf", views.transfer_pdf, name="transfer-pdf"),
     path("akses-darurat/", views.break_glass, name="break-glass"),
     path("akses-darurat/tinjau/", views.emergency_review, name="emergency-review"),
     path(

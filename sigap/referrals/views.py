@@ -21,6 +21,7 @@ from sigap.core.access import can, require, rule
 from sigap.core.pagination import paginate
 from sigap.referrals import forms, selectors, services
 from sigap.referrals.models import Kind, Referral, Section, child_consent_age
+from sigap.referrals.pdf import transfer_summary_pdf
 from sigap.referrals.policies import referral_access
 from sigap.referrals.selectors import ReferralFilters
 
@@ -458,6 +459,22 @@ def transfer_package(request: HttpRequest, pk: Any) -> HttpResponse:
         content_type="application/json; charset=utf-8",
     )
     response["Content-Disposition"] = f'attachment; filename="{referral.reference}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@rule("referral.export")
+def transfer_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The transfer summary as a PDF, with the signed JSON package attached and its signature
+    printed (sigap.referrals.pdf). Same rule and audit as the JSON package."""
+    user = _user(request)
+    referral = _referral(request, pk, "referral.export")
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+    package = services.package_sign(selectors.transfer_payload(referral=referral, shared=shared))
+    content = transfer_summary_pdf(referral=referral, shared=shared, package=package)
+    services.referral_record_export(actor=user, referral=referral, export_format="pdf")
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{referral.reference}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
 
