@@ -383,6 +383,54 @@ def case_change_lead_agency(
 
 
 @transaction.atomic
+def case_move_to_child(*, actor: User, case: Case, child: Child, version: int, reason: str) -> Case:
+    """Re-point `case` to another record of the same child, e.g. when two records of one child
+    are merged (sigap.dedupe). The case keeps its number, team, lead agency and history; only the
+    record it belongs to changes. Refused when the case is open and `child` already has an open
+    case at the same agency (one open case per child and agency, as in case_open). `reason` goes
+    to the audit event; callers check who may do it and keep the record of the move (the dedupe
+    app shows it on the timeline and moves the case back when a merge is undone)."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the case moves to another record.")})
+    fresh = _lock_fresh(case, version)
+    if fresh.child_id == child.pk:
+        raise ValidationError({"child": _("The case already belongs to this record.")})
+    if not fresh.is_closed:
+        clash = (
+            Case.objects.filter(child=child, lead_agency_id=fresh.lead_agency_id)
+            .exclude(stage=Stage.CLOSURE)
+            .exclude(pk=fresh.pk)
+            .values_list("number", flat=True)
+            .first()
+        )
+        if clash:
+            raise ValidationError(
+                {
+                    "child": _(
+                        "%(name)s already has an open case at this agency (%(number)s), as has "
+                        "case %(moving)s: close one of the two before moving the other."
+                    )
+                    % {"name": child.full_name, "number": clash, "moving": fresh.number}
+                }
+            )
+    old_child = fresh.child_id
+    fresh.child = child
+    _bump(fresh)
+    fresh.save(update_fields=["child", "version", "updated_at"])
+    policies.forget_access(fresh)
+    audit_log(
+        actor=actor,
+        action="case.child_moved",
+        obj=fresh,
+        agency_id=fresh.lead_agency_id,
+        changes=["child"],
+        extra={"from": str(old_child), "to": str(child.pk), "reason": reason[:200]},
+    )
+    return fresh
+
+
+@transaction.atomic
 def team_member_add(*, actor: User, case: Case, user: User, role: str) -> CaseTeamMember:
     if role not in CaseRole.values:
         raise ValidationError({"role": _("Choose a role in the case.")})

@@ -108,6 +108,28 @@ def remember_visible(user: Any, child: Child) -> None:
     user.__dict__.setdefault("_sigap_visible_children", {})[child.pk] = True
 
 
+# --- records left out of lists ------------------------------------------------------------------
+
+ListingExclusion = Callable[[], Q]
+_listing_exclusions: list[ListingExclusion] = []
+
+
+def register_child_listing_exclusion(fn: ListingExclusion) -> ListingExclusion:
+    """Add a rule: fn() -> Q over Child of records that stand for no child of their own (the
+    dedupe app: a record merged into another). Idempotent; usable as a decorator."""
+    if fn not in _listing_exclusions:
+        _listing_exclusions.append(fn)
+    return fn
+
+
+def listed_children(qs: QuerySet[Child]) -> QuerySet[Child]:
+    """`qs` without the records the registered rules leave out of lists, searches and pickers.
+    Such a record stays visible by its id: its page says where the child is now."""
+    for fn in _listing_exclusions:
+        qs = qs.exclude(fn())
+    return qs
+
+
 # --- page panels ------------------------------------------------------------------------------
 
 

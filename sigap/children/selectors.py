@@ -16,7 +16,7 @@ from django.http import Http404
 
 from sigap.accounts.models import CHILD_DATA_ROLES, User
 from sigap.children import crypto
-from sigap.children.access import children_visible_to, remember_visible
+from sigap.children.access import children_visible_to, listed_children, remember_visible
 from sigap.children.models import Child, FamilyMember, Incident, Person
 from sigap.children.policies import EDITOR_ROLES
 from sigap.children.search import CANDIDATE_CAP, rank
@@ -91,7 +91,7 @@ class RankedChildren(Sequence[Child]):
 def child_list_for(*, user: User, filters: ChildFilters) -> QuerySet[Child] | RankedChildren:
     """The children the user may see, filtered: newest first, or by relevance for a name search.
     A 16-digit search is an exact NIK / family-card lookup through the blind indexes."""
-    visible = _filtered(children_visible_to(user), filters)
+    visible = _filtered(listed_children(children_visible_to(user)), filters)
     q = filters.q.strip()
     if not q:
         return _list_related(visible).order_by("-created_at", "pk")

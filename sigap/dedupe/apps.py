@@ -9,7 +9,9 @@ class DedupeConfig(AppConfig):
 
     def ready(self) -> None:
         from sigap.core.navigation import NavEntry, register_nav
-        from sigap.dedupe import panels, policies  # noqa: F401  (registers policies and panel)
+
+        # Register on import: policies, the child page panel, list and visibility rules, timeline.
+        from sigap.dedupe import access, panels, policies, timeline  # noqa: F401
 
         register_nav(
             NavEntry(

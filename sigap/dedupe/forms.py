@@ -57,8 +57,9 @@ class MergeForm(forms.Form):
         label=_("Record to keep"),
         widget=forms.RadioSelect,
         help_text=_(
-            "The other record is marked as merged into this one. Nothing is deleted, and the "
-            "merge can be undone."
+            "The other record's cases move to this one and its names become aliases of this "
+            "one; the other record is kept, marked as merged. Nothing is deleted, and the merge "
+            "can be undone."
         ),
     )
 

@@ -1,9 +1,15 @@
 """Possible duplicate children and the merges of confirmed pairs.
 
 A pair is stored once, ordered so that child_a's id sorts before child_b's. A rejected pair stays
-rejected: the nightly run and the registration suggestions skip it. A merge keeps both records
-and all their history: it only records that `merged` is the same child as `survivor` and can be
-undone (undone_at set); nothing is deleted or re-pointed.
+rejected: the nightly run and the registration suggestions skip it.
+
+A merge records that `merged` is the same child as `survivor` and brings the merged record's
+history to where the case worker looks: its cases move to the survivor (cases'
+case_move_to_child) and its names become the survivor's aliases, so the survivor's page lists
+every case and a search by either name finds it. Nothing is deleted: the merged record keeps its
+own data and family, is left out of lists and searches while the merge is active, and its page
+points to the survivor. MergedCase and MergedAlias remember exactly what the merge moved and
+added, so undoing it (undone_at set) moves those cases back and removes those aliases.
 """
 
 from __future__ import annotations
@@ -143,3 +149,33 @@ class ChildMerge(TimeStampedModel):
     @property
     def is_active(self) -> bool:
         return self.undone_at is None
+
+
+class MergedCase(models.Model):
+    """A case of the merged record that the merge moved to the survivor (moved back on undo)."""
+
+    merge = models.ForeignKey(ChildMerge, on_delete=models.CASCADE, related_name="moved_cases")
+    case = models.ForeignKey("cases.Case", on_delete=models.PROTECT, related_name="+")
+    moved_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merge", "case"], name="dedupe_merged_case_unique"),
+        ]
+        indexes = [models.Index(fields=["case"], name="dedupe_merged_case_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.merge_id}: {self.case_id}"
+
+
+class MergedAlias(models.Model):
+    """A name of the merged record that the merge added to the survivor as an alias (removed on
+    undo). `alias` is null once the alias is gone (removed by undo, or by a user before it)."""
+
+    merge = models.ForeignKey(ChildMerge, on_delete=models.CASCADE, related_name="added_aliases")
+    alias = models.ForeignKey(
+        "children.ChildAlias", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"{self.merge_id}: {self.alias_id}"

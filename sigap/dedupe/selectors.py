@@ -1,6 +1,7 @@
 """Reads of possible duplicates, always scoped to the reader: a pair is shown only when both
 children are visible to the user (children_visible_to); the suggestions for a child being
-registered come only from the children the user may see."""
+registered come only from the children the user may see, and never a record merged into another
+(its survivor stands for it)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from sigap.accounts.models import User
-from sigap.children.access import children_visible_to, remember_visible
+from sigap.children.access import children_visible_to, listed_children, remember_visible
 from sigap.children.models import Child
 from sigap.children.search import rank
 from sigap.dedupe import explain
@@ -75,7 +76,6 @@ class Suggestion:
     child: Child
     score: float
     lines: list[explain.Line]
-    merged_into: uuid.UUID | None = None
 
     @property
     def percent(self) -> int:
@@ -98,11 +98,11 @@ def suggestions_for(
     """The best `limit` possible matches for a child being registered, among the children the
     user may see, each with the engine's explanation. Children shortlisted by the name-token
     search (at most SUGGEST_CANDIDATES, scoped to the user inside the search), scored by
-    sigap.matching."""
+    sigap.matching. Records merged into another are left out: the survivor carries their names."""
     names = query.names
     if not names:
         return []
-    visible = children_visible_to(user)
+    visible = listed_children(children_visible_to(user))
     ids: dict[uuid.UUID, None] = {}
     for name in names[:4]:
         for hit in rank(name, scope=visible, cap=SUGGEST_CANDIDATES).hits:
@@ -124,11 +124,6 @@ def suggestions_for(
     children = {
         c.pk: c for c in visible.filter(pk__in=wanted).select_related("kelurahan", "origin_region")
     }
-    merged = dict(
-        ChildMerge.objects.filter(merged_id__in=wanted, undone_at__isnull=True).values_list(
-            "merged_id", "survivor_id"
-        )
-    )
     out = []
     for s in scored:
         child = children.get(uuid.UUID(s.id))
@@ -140,7 +135,6 @@ def suggestions_for(
                 child=child,
                 score=s.score,
                 lines=explain.lines(explain.to_json(s.explanation)),
-                merged_into=merged.get(child.pk),
             )
         )
     return out
@@ -157,10 +151,14 @@ def _pairs_visible(user: User) -> QuerySet[DuplicateCandidate]:
 def candidate_list_for(
     *, user: User, status: str = CandidateStatus.PROPOSED
 ) -> QuerySet[DuplicateCandidate]:
-    """Pairs whose two children the user may both see, best score first."""
+    """Pairs whose two children the user may both see, best score first. A proposal that names
+    a record merged into another meanwhile is left out: the nightly run proposes its survivor."""
     qs = _pairs_visible(user)
     if status:
         qs = qs.filter(status=status)
+    if status == CandidateStatus.PROPOSED:
+        merged = ChildMerge.objects.filter(undone_at__isnull=True).values("merged_id")
+        qs = qs.exclude(child_a__in=merged).exclude(child_b__in=merged)
     return qs.select_related("child_a__kelurahan", "child_b__kelurahan", "decided_by").order_by(
         "-score", "pk"
     )

@@ -14,7 +14,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
-from sigap.children.models import Child
+from sigap.cases import services as case_services
+from sigap.cases.models import Case
+from sigap.children import services as children_services
+from sigap.children.models import AliasKind, Child, ChildAlias
 from sigap.core.audit import audit_log
 from sigap.dedupe import explain
 from sigap.dedupe.models import (
@@ -22,6 +25,8 @@ from sigap.dedupe.models import (
     CandidateStatus,
     ChildMerge,
     DuplicateCandidate,
+    MergedAlias,
+    MergedCase,
     TransitionError,
     apply_transition,
 )
@@ -155,13 +160,48 @@ def candidate_decide(
 # --- merge -----------------------------------------------------------------------------------
 
 
+def _move_cases(*, actor: User, merge: ChildMerge, to: Child, reason: str) -> int:
+    """Move every case of the merged record to the survivor, remembering each one."""
+    cases = list(Case.objects.select_for_update().filter(child_id=merge.merged_id).order_by("pk"))
+    for case in cases:
+        case_services.case_move_to_child(
+            actor=actor, case=case, child=to, version=case.version, reason=reason
+        )
+    MergedCase.objects.bulk_create([MergedCase(merge=merge, case=case) for case in cases])
+    return len(cases)
+
+
+def _add_names(*, actor: User, merge: ChildMerge, merged: Child, survivor: Child) -> int:
+    """The merged record's full name and aliases become aliases of the survivor (those it lacks),
+    so a search by any of them finds the survivor. Each alias is remembered for undo."""
+    names: list[tuple[str, str]] = [(merged.full_name, AliasKind.OTHER)]
+    names += list(ChildAlias.objects.filter(child=merged).values_list("alias", "kind"))
+    taken = {" ".join(survivor.full_name.split())}
+    taken |= set(ChildAlias.objects.filter(child=survivor).values_list("alias", flat=True))
+    added = []
+    for name, kind in names:
+        name = " ".join(name.split())
+        if not name or name in taken:
+            continue
+        taken.add(name)
+        alias = children_services.child_alias_add(
+            actor=actor, child=survivor, alias=name, kind=kind
+        )
+        added.append(MergedAlias(merge=merge, alias=alias))
+    MergedAlias.objects.bulk_create(added)
+    return len(added)
+
+
 @transaction.atomic
 def child_merge(
     *, actor: User, candidate: DuplicateCandidate, survivor: Child, version: int
 ) -> ChildMerge:
-    """Record that the other child of a confirmed pair is the same child as `survivor`. Both
-    records and their histories stay as they are; the merge can be undone (merge_undo). No
-    chains: a record merged into another can neither absorb nor be merged again."""
+    """Record that the other child of a confirmed pair is the same child as `survivor`, and
+    bring the other record's history to the survivor: its cases move there and its names become
+    the survivor's aliases. Nothing is deleted; the merge can be undone (merge_undo), which puts
+    back exactly what it moved. No chains: a record merged into another can neither absorb nor
+    be merged again. A case that cannot move (the survivor has an open case at the same agency)
+    refuses the whole merge with the reason."""
     current = _check_version(candidate, version)
     if current.status != CandidateStatus.CONFIRMED:
         raise ValidationError(_("Only a pair confirmed as the same child can be merged."))
@@ -187,24 +227,56 @@ def child_merge(
     )
     merge.full_clean()
     merge.save()
+    merged = Child.objects.get(pk=merged_id)
+    survivor = Child.objects.get(pk=survivor.pk)
+    moved = _move_cases(actor=actor, merge=merge, to=survivor, reason=f"dedupe.merge {merge.pk}")
+    added = _add_names(actor=actor, merge=merge, merged=merged, survivor=survivor)
     current.version += 1
     current.save(update_fields=["version", "updated_at"])
     audit_log(
         actor=actor,
         action="dedupe.merge",
         obj=merge,
-        extra={"survivor": str(survivor.pk), "merged": str(merged_id), "candidate": current.pk},
+        extra={
+            "survivor": str(survivor.pk),
+            "merged": str(merged_id),
+            "candidate": current.pk,
+            "cases_moved": moved,
+            "aliases_added": added,
+        },
     )
     return merge
 
 
 @transaction.atomic
 def merge_undo(*, actor: User, merge: ChildMerge) -> ChildMerge:
-    """Undo a merge: both records stand alone again; the pair stays confirmed."""
+    """Undo a merge: both records stand alone again; the pair stays confirmed. The cases the
+    merge moved go back to the merged record (those still on the survivor: none has been moved
+    on since, as a merged record cannot be merged again) and the aliases it added are removed
+    (unless a user removed them already). Cases opened on the survivor after the merge stay."""
     current = ChildMerge.objects.select_for_update().get(pk=merge.pk)
     if current.undone_at is not None:
         raise ValidationError(_("This merge has already been undone."))
-    current.undone_at = timezone.now()
+    now = timezone.now()
+    merged = Child.objects.get(pk=current.merged_id)
+    reason = f"dedupe.merge_undo {current.pk}"
+    moved_back = 0
+    for row in current.moved_cases.select_related("case").order_by("pk"):
+        case = Case.objects.select_for_update().get(pk=row.case_id)
+        if case.child_id != current.survivor_id:
+            continue
+        case_services.case_move_to_child(
+            actor=actor, case=case, child=merged, version=case.version, reason=reason
+        )
+        row.moved_back_at = now
+        row.save(update_fields=["moved_back_at"])
+        moved_back += 1
+    removed = 0
+    for added in current.added_aliases.select_related("alias__child").order_by("pk"):
+        if added.alias is not None:
+            children_services.child_alias_remove(actor=actor, alias=added.alias)
+            removed += 1
+    current.undone_at = now
     current.undone_by = actor
     current.save(update_fields=["undone_at", "undone_by", "updated_at"])
     DuplicateCandidate.objects.filter(pk=current.candidate_id).update(version=F("version") + 1)
@@ -213,6 +285,11 @@ def merge_undo(*, actor: User, merge: ChildMerge) -> ChildMerge:
         action="dedupe.merge_undo",
         obj=current,
         changes=["undone_at", "undone_by"],
-        extra={"survivor": str(current.survivor_id), "merged": str(current.merged_id)},
+        extra={
+            "survivor": str(current.survivor_id),
+            "merged": str(current.merged_id),
+            "cases_moved_back": moved_back,
+            "aliases_removed": removed,
+        },
     )
     return current

@@ -156,7 +156,13 @@ def merge(request: HttpRequest, pk: int) -> HttpResponse:
         except ValidationError as exc:
             _add_errors(form, exc)
         else:
-            messages.success(request, _("The records have been merged. You can undo this."))
+            messages.success(
+                request,
+                _(
+                    "The records have been merged: the other record's cases and names are now "
+                    "under the kept record. You can undo this."
+                ),
+            )
             return redirect("dedupe:candidate_detail", pk=candidate.pk)
     return render(
         request,
