@@ -160,6 +160,9 @@ TEMPLATES = [
         },
     },
 ]
+# Django's own widget templates, built in Python for selects and inputs (same HTML, a fraction of
+# the CPU; see sigap/core/renderers.py).
+FORM_RENDERER = "sigap.core.renderers.FastFormRenderer"
 
 DATABASE_URL = env_str("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'sigap.sqlite3'}"
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
