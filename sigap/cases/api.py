@@ -38,6 +38,7 @@ from sigap.cases.services import StaleVersion
 from sigap.cases.timeline import case_timeline
 from sigap.children.selectors import child_get_for, person_get_for
 from sigap.core.access import api_rule, require
+from sigap.core.search_audit import audit_search
 
 router = Router(tags=["cases"])
 
@@ -522,6 +523,9 @@ def case_list(request: HttpRequest, filters: Query[CaseListFilters]) -> dict[str
     data = filters.dict(exclude={"limit", "offset"})
     qs = selectors.case_list_for(user=_user(request), filters=CaseFilters(**data))
     page = paginate_queryset(qs, filters)
+    audit_search(
+        actor=_user(request), action="case.search", term=data.pop("q"), filters=data, via="api"
+    )
     page["items"] = [_case_out(c) for c in page["items"]]
     return page
 

@@ -4,6 +4,7 @@ A stale form (StaleVersion) shows the conflict page with both versions and saves
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -38,6 +39,7 @@ from sigap.children.selectors import child_get_for, person_list_for
 from sigap.core.access import require, rule
 from sigap.core.forms import add_service_errors as _add_errors
 from sigap.core.pagination import paginate
+from sigap.core.search_audit import audit_search
 
 LIST_COUNT_CAP = 1000
 TIMELINE_ON_PAGE = 100
@@ -112,8 +114,12 @@ def _conflict(
 def case_list(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     form = forms.CaseFilterForm(request.GET or None, workers=selectors.workers_for(user=user))
-    cases = selectors.case_list_for(user=user, filters=form.filters())
+    filters = form.filters()
+    cases = selectors.case_list_for(user=user, filters=filters)
     page = paginate(request, cases, cap=LIST_COUNT_CAP)
+    # A search or a filtered list is an audit event (never the name or NIK searched for).
+    search = asdict(filters)
+    audit_search(actor=user, action="case.search", term=search.pop("q"), filters=search)
     return render(
         request,
         "cases/case_list.html",

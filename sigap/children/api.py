@@ -15,6 +15,7 @@ from sigap.children import selectors, services
 from sigap.children.models import Child, FamilyMember, Person
 from sigap.children.services import FAMILY_FIELDS, VersionConflict
 from sigap.core.access import api_rule, require
+from sigap.core.search_audit import audit_search
 from sigap.geo.models import Region
 
 router = Router(tags=["children"])
@@ -291,6 +292,7 @@ def child_list(request: HttpRequest, filters: Query[ChildSearch]) -> dict[str, A
     items, count, capped = selectors.child_search(
         user=_user(request), q=filters.q, limit=filters.limit, offset=filters.offset
     )
+    audit_search(actor=_user(request), action="child.search", term=filters.q, filters={}, via="api")
     return {
         "items": [_child_out(c) for c in items],
         "count": count,

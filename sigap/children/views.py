@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import mimetypes
+from dataclasses import asdict
 from typing import Any
 
 from django.contrib import messages
@@ -33,6 +34,7 @@ from sigap.children.services import CHILD_FIELDS, FAMILY_FIELDS, PERSON_FIELDS, 
 from sigap.core.access import can, require, rule
 from sigap.core.forms import add_service_errors as _add_errors
 from sigap.core.pagination import paginate
+from sigap.core.search_audit import audit_search
 
 
 def _user(request: HttpRequest) -> User:
@@ -89,6 +91,9 @@ def child_list(request: HttpRequest) -> HttpResponse:
     children = selectors.child_list_for(user=_user(request), filters=filters)
     ranked = isinstance(children, RankedChildren)
     page = paginate(request, children, cap=None if ranked else selectors.LIST_COUNT_CAP)
+    # A search or a filtered list is an audit event (never the name or NIK searched for).
+    search = asdict(filters)
+    audit_search(actor=_user(request), action="child.search", term=search.pop("q"), filters=search)
     return render(
         request,
         "children/child_list.html",
@@ -506,6 +511,7 @@ def incident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     if q:
         linked = {c.pk for c in children}
         found, _count, _capped = selectors.child_search(user=user, q=q, limit=10)
+        audit_search(actor=user, action="child.search", term=q, filters={}, via="incident")
         candidates = [c for c in found if c.pk not in linked]
     return render(
         request,
