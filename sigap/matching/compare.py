@@ -42,7 +42,10 @@ FIELDS: tuple[FieldSpec, ...] = (
             "exact_rare",
             "exact_uncommon",
             "exact_common",
+            "exact_frequent",
+            "exact_very_common",
             "phonetic",
+            "one_edit",
             "fuzzy_high",
             "fuzzy",
             "subset",
@@ -50,6 +53,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "nickname",
             "share_token",
             "fuzzy_low",
+            "different_short",
             "different",
         ),
         (
@@ -58,6 +62,9 @@ FIELDS: tuple[FieldSpec, ...] = (
             "agree",
             "agree",
             "agree",
+            "agree",
+            "agree",
+            "partial",
             "partial",
             "partial",
             "partial",
@@ -65,6 +72,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "partial",
             "partial",
             "partial",
+            "disagree",
             "disagree",
         ),
     ),
@@ -77,10 +85,21 @@ FIELDS: tuple[FieldSpec, ...] = (
     FieldSpec("nik", ("same", "one_digit_off", "different"), ("agree", "partial", "disagree")),
     # Father's and mother's names together: siblings share both, so counting them as two
     # independent agreements would double the evidence.
+    # A parent's name agreeing counts by how common that name is (term frequency): sharing a
+    # mother called "Aisyah" says little, sharing "Lamria Jowati" a lot.
     FieldSpec(
         "parents",
-        ("both_same", "one_same", "one_same_one_different", "similar", "different"),
-        ("agree", "agree", "partial", "partial", "disagree"),
+        (
+            "both_same",
+            "both_same_common",
+            "one_same_rare",
+            "one_same",
+            "one_same_common",
+            "one_same_one_different",
+            "similar",
+            "different",
+        ),
+        ("agree", "agree", "agree", "agree", "agree", "partial", "partial", "disagree"),
     ),
     # Place of birth and origin (region the family comes from), also correlated.
     FieldSpec(
@@ -137,7 +156,20 @@ class _Pairs:
         return np.asarray(self.a(col, rows) == self.b(col, rows), dtype=bool)
 
     def sim(self, col: str, scorer: Callable[..., Any], rows: Idx) -> NDArray[np.float64]:
-        return _sim(self.a(col, rows), self.b(col, rows), scorer)
+        if self.p is not self.q or len(rows) < 5000:
+            return _sim(self.a(col, rows), self.b(col, rows), scorer)
+        # In a batch the same two values meet again and again (common names, kelurahan): score
+        # each distinct (value, value) combination once.
+        c = self.p.codes(col)
+        ca, cb = c[self.ia[rows]], c[self.ib[rows]]
+        combo, first, inverse = np.unique(
+            ca * (int(c.max()) + 1) + cb, return_index=True, return_inverse=True
+        )
+        if len(combo) > 0.8 * len(rows):
+            return _sim(self.a(col, rows), self.b(col, rows), scorer)
+        values = self.p.cols[col]
+        scored = _sim(values[self.ia[rows][first]], values[self.ib[rows][first]], scorer)
+        return scored[inverse.ravel()]
 
 
 def _string_levels(
@@ -177,19 +209,17 @@ def _person_levels(x: _Pairs, col: str) -> Levels:
     return out
 
 
-# Exact-name levels by the share of reference records bearing the name: at most two records
-# (only this pair), then up to 1 in 10,000, 1 in 1,000, and more common.
-NAME_EXACT_BINS = (1e-4, 1e-3)
+# Exact-name levels by the share of reference records bearing the name (term frequency): at
+# most two records (only this pair), then up to the shares below, then more common.
+NAME_EXACT_BINS = (3e-4, 1e-3, 3e-3, 1e-2)
+N_EXACT = len(NAME_EXACT_BINS) + 2  # levels 0 .. N_EXACT-1 are the exact-name levels
 
 
 def name_exact_bin(count: NDArray[np.int64], population: int) -> NDArray[np.int8]:
-    """Exact-name level (0-3) for names borne by `count` of `population` reference records."""
-    share = count / max(population, 1)
-    return np.where(
-        count <= 2,
-        0,
-        np.where(share <= NAME_EXACT_BINS[0], 1, np.where(share <= NAME_EXACT_BINS[1], 2, 3)),
-    ).astype(np.int8)
+    """Exact-name level (0-5) for names borne by `count` of `population` reference records."""
+    share = np.asarray(count) / max(population, 1)
+    lv = 1 + np.searchsorted(np.asarray(NAME_EXACT_BINS), share, side="left")
+    return np.where(np.asarray(count) <= 2, 0, lv).astype(np.int8)
 
 
 def _share_token(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.bool_]:
@@ -201,32 +231,44 @@ def _share_token(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.bool_]:
 def _name_levels(x: _Pairs) -> Levels:
     """Levels of FIELDS[0]; token order never matters (names are compared as sorted tokens)."""
     n = len(x.ia)
-    lv = np.full(n, 12, np.int8)
+    e = N_EXACT
+    (
+        phonetic, one_edit, fuzzy_high, fuzzy, subset_lv, alias_lv, nick_lv, share, fuzzy_low,
+        different_short, different,
+    ) = range(e, e + 11)  # fmt: skip
+    lv = np.full(n, different, np.int8)
     eq = x.equal("name")
     agree = np.flatnonzero(eq)
     common = np.maximum(x.p.name_count[x.ia[agree]], x.q.name_count[x.ib[agree]])
     lv[agree] = name_exact_bin(common, x.p.name_population)
     rest = np.flatnonzero(~eq)
-    lv[rest[x.equal("name_phon", rest)]] = 4
-    rest = np.flatnonzero(lv == 12)
+    lv[rest[x.equal("name_phon", rest)]] = phonetic
+    rest = np.flatnonzero(lv == different)
     jw = np.maximum(
         x.sim("name", JaroWinkler.normalized_similarity, rest),
         x.sim("name_written", JaroWinkler.normalized_similarity, rest),
     )
     subset = x.sim("name_phon", fuzz.token_set_ratio, rest) >= 100
-    lv[rest] = np.where(
-        jw >= 0.95, 5, np.where(jw >= 0.88, 6, np.where(subset, 7, np.where(jw >= 0.7, 11, 12)))
-    )
+    # one typo (OSA distance 1) on the sorted or the written names: a twin's near name usually
+    # differs by more
+    edit = np.minimum(x.sim("name", OSA.distance, rest), x.sim("name_written", OSA.distance, rest))
+    # a name of one word on either side may be a nickname: different names say less then
+    short = (x.p.name_words[x.ia[rest]] <= 1) | (x.q.name_words[x.ib[rest]] <= 1)
+    lv[rest] = np.select(
+        [edit <= 1, jw >= 0.95, jw >= 0.88, subset, jw >= 0.7, short],
+        [one_edit, fuzzy_high, fuzzy, subset_lv, fuzzy_low, different_short],
+        different,
+    )  # fmt: skip
     # A token in common but others different: siblings sharing a family name, or a typo
     # spoiling one of two names.
-    rest = np.flatnonzero(lv >= 11)
+    rest = np.flatnonzero(lv >= fuzzy_low)
     if rest.size:
         shared = _share_token(x.a("all_phon", rest), x.b("all_phon", rest))
-        lv[rest[shared]] = 10
+        lv[rest[shared]] = share
     # Aliases (and a one-word name, often a nickname) against every name of the other record,
     # only where the names themselves did not already agree.
     has_nick = x.p.present("nick_phon")[x.ia] | x.q.present("nick_phon")[x.ib]
-    rest = np.flatnonzero((lv >= 10) & has_nick)
+    rest = np.flatnonzero((lv >= share) & has_nick)
     if rest.size:
         alias = (
             (x.sim("nick_phon", fuzz.token_set_ratio, rest) >= 100)
@@ -236,7 +278,7 @@ def _name_levels(x: _Pairs) -> Levels:
         nick = (_sim(x.a("nick_core", rest), x.b("all_phon", rest), fuzz.partial_ratio) >= 100) | (
             _sim(x.a("all_phon", rest), x.b("nick_core", rest), fuzz.partial_ratio) >= 100
         )
-        lv[rest] = np.where(alias, 8, np.where(nick, 9, lv[rest]))
+        lv[rest] = np.where(alias, alias_lv, np.where(nick, nick_lv, lv[rest]))
     return lv
 
 
@@ -275,15 +317,38 @@ def _nik_levels(x: _Pairs) -> Levels:
     return out
 
 
-def _parents_levels(father: Levels, mother: Levels) -> Levels:
-    """Combine per-parent levels (0 same, 1 similar, 2 partial, 3 different)."""
+# Share of records bearing a parent's name below which it is rare, above which common.
+PARENT_RARE, PARENT_COMMON = 1e-3, 1e-2
+
+
+def _parent_share(x: _Pairs, col: str) -> NDArray[np.float64]:
+    """Share of reference records bearing each pair's parent name (the commoner side)."""
+    count = np.maximum(x.p.tf[col][x.ia], x.q.tf[col][x.ib])
+    return np.asarray(count / max(x.p.name_population, 1), np.float64)
+
+
+def _parents_levels(x: _Pairs, father: Levels, mother: Levels) -> Levels:
+    """Combine per-parent levels (0 same, 1 similar, 2 partial, 3 different), the agreeing
+    names' frequency splitting the agreement levels."""
     agree = (father == 0).astype(int) + (father == 1) + (mother == 0) + (mother == 1)
     differ = (father == 3).astype(int) + (mother == 3)
     partial = (father == 2) | (mother == 2)
-    lv = np.where(
-        agree == 2, 0,
-        np.where((agree == 1) & (differ == 0) & ~partial, 1,
-        np.where(agree == 1, 2, np.where(partial & (differ == 0), 3, 4))),
+    # the rarest agreeing parent's name; a similar (not equal) spelling counts as rare
+    share = np.minimum(
+        np.where(father == 0, _parent_share(x, "father"), np.where(father == 1, 0.0, 1.0)),
+        np.where(mother == 0, _parent_share(x, "mother"), np.where(mother == 1, 0.0, 1.0)),
+    )
+    one = np.where(share <= PARENT_RARE, 2, np.where(share <= PARENT_COMMON, 3, 4))
+    both_share = np.maximum(
+        np.where(father == 0, _parent_share(x, "father"), 0.0),
+        np.where(mother == 0, _parent_share(x, "mother"), 0.0),
+    )
+    both = np.where(both_share > PARENT_COMMON, 1, 0)
+    lv = np.select(
+        [agree == 2, (agree == 1) & (differ == 0) & ~partial, agree == 1,
+         partial & (differ == 0)],
+        [both, one, 5, 6],
+        7,
     )  # fmt: skip
     lv[(father == MISSING) & (mother == MISSING)] = MISSING
     return lv.astype(np.int8)
@@ -323,7 +388,7 @@ def compare(p: Prepared, q: Prepared, ia: Idx, ib: Idx) -> Levels:
     out[:, 1] = _code_levels(p.sex[ia], q.sex[ib])
     out[:, 2] = _birth_levels(x)
     out[:, 3] = _nik_levels(x)
-    out[:, 4] = _parents_levels(_person_levels(x, "father"), _person_levels(x, "mother"))
+    out[:, 4] = _parents_levels(x, _person_levels(x, "father"), _person_levels(x, "mother"))
     pob, origin = _string_levels(x, "place_of_birth"), _string_levels(x, "origin")
     out[:, 5] = _place_levels(pob, origin)
     address = _string_levels(x, "address", similar=0.75, set_based=True)

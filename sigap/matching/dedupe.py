@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from .blocking import PASS_IDS, candidate_pairs
-from .compare import FIELD_NAMES, compare
+from .blocking import PASS_IDS, candidate_codes, candidate_pairs
+from .compare import FIELD_NAMES, N_EXACT, compare
 from .model import Explanation, FSModel
 from .records import Prepared, Record, prepare
 
@@ -151,7 +151,7 @@ def estimate_model(
     estimates = []
     for field_name, (_, g, _) in fitted.items():
         f = FIELD_NAMES.index(field_name)
-        agree_levels = {"birth": (0,), "name": (0, 1, 2, 3, 4)}[field_name]
+        agree_levels = {"birth": (0,), "name": tuple(range(N_EXACT + 1))}[field_name]
         for other, (_, g2, lv2) in fitted.items():
             if other != field_name and g2.sum() > 0:
                 agree = float(g2[np.isin(lv2[:, f], agree_levels)].sum() / g2.sum())
@@ -168,7 +168,7 @@ def dedupe(
     *,
     threshold: float = 0.5,
     model: FSModel | None = None,
-    max_block: int = 400,
+    max_block: int | None = None,
     progress: Progress = _silent,
 ) -> DedupeResult:
     """Find likely duplicate pairs among records.
@@ -183,13 +183,26 @@ def dedupe(
         progress(f"estimated weights (EM), {model.dup_rate:.3f} duplicates per record")
     else:
         model = adapt_u(model, p).for_population(len(p) - 1)
-    ia, ib = candidate_pairs(p, max_block=max_block)
-    progress(f"blocking: {len(ia):,} candidate pairs")
-    levels = compare_chunked(p, p, ia, ib, progress)
-    scores = model.score(levels)
-    keep = scores >= threshold
-    progress(f"{int(keep.sum()):,} pairs at or above {threshold}")
-    return DedupeResult(p, model, ia[keep], ib[keep], scores[keep], levels[keep], len(ia))
+    code = candidate_codes(p, max_block=max_block)
+    progress(f"blocking: {len(code):,} candidate pairs")
+    n = max(len(p), 1)
+    kept: list[tuple[Idx, Idx, NDArray[np.float64], NDArray[np.int8]]] = []
+    for start in range(0, len(code), CHUNK):
+        ia, ib = np.divmod(code[start : start + CHUNK], n)
+        levels = compare(p, p, ia, ib)
+        scores = model.score(levels)
+        keep = scores >= threshold
+        kept.append((ia[keep], ib[keep], scores[keep], levels[keep]))
+        if len(code) > CHUNK:
+            progress(f"compared {min(start + CHUNK, len(code)):,} / {len(code):,} pairs")
+    ia = np.concatenate([k[0] for k in kept]) if kept else np.zeros(0, np.int64)
+    ib = np.concatenate([k[1] for k in kept]) if kept else np.zeros(0, np.int64)
+    scores = np.concatenate([k[2] for k in kept]) if kept else np.zeros(0)
+    levels = (
+        np.concatenate([k[3] for k in kept]) if kept else np.zeros((0, len(FIELD_NAMES)), np.int8)
+    )
+    progress(f"{len(ia):,} pairs at or above {threshold}")
+    return DedupeResult(p, model, ia, ib, scores, levels, len(code))
 
 
 @dataclass
@@ -240,7 +253,7 @@ def link(
     threshold: float = 0.5,
     model: FSModel | None = None,
     one_to_one_only: bool = True,
-    max_block: int = 400,
+    max_block: int | None = None,
     progress: Progress = _silent,
 ) -> LinkResult:
     """Link two sets of records that are each free of duplicates (a register and a list)."""

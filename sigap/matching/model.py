@@ -32,9 +32,9 @@ def household(levels: Levels) -> NDArray[np.bool_]:
     """Pairs that look like one household: both parents' names agree, or the address, or one
     parent's name (the other unknown) and the kelurahan."""
     parents, residence = levels[:, _PARENTS], levels[:, _RESIDENCE]
-    return (
-        (parents == 0) | (residence == 0) | ((parents == 1) & ((residence == 1) | (residence == 2)))
-    )
+    both = (parents == 0) | (parents == 1)
+    one = (parents >= 2) & (parents <= 4)
+    return both | (residence == 0) | (one & ((residence == 1) | (residence == 2)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,16 +217,16 @@ class FSModel:
     def set_name_frequencies(self, counts: NDArray[np.int64]) -> FSModel:
         """u of the exact-name levels computed from how many records bear each name: the chance
         that two random records share a name of that frequency band (term frequency)."""
-        from .compare import name_exact_bin
+        from .compare import N_EXACT, name_exact_bin
 
         n = int(counts.sum())
         if n < 2:
             return self
         bins = name_exact_bin(counts, n)
         pairs = counts.astype(np.float64) * (counts - 1)
-        exact = np.bincount(bins, weights=pairs, minlength=4)[:4] / (n * (n - 1.0))
+        exact = np.bincount(bins, weights=pairs, minlength=N_EXACT)[:N_EXACT] / (n * (n - 1.0))
         u = self.u[0][0].copy()
-        rest = u[4:] / u[4:].sum() * max(1.0 - exact.sum(), 1e-6)
+        rest = u[N_EXACT:] / u[N_EXACT:].sum() * max(1.0 - exact.sum(), 1e-6)
         self.u[0] = self.u[0].copy()
         self.u[0][0] = _normalise(np.r_[exact + 1e-9, rest])
         return self

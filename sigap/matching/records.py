@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -138,6 +139,7 @@ def _sorted_join(toks: Iterable[str]) -> str:
     return " ".join(sorted(toks))
 
 
+@lru_cache(maxsize=200_000)
 def _person_name(text: str) -> tuple[str, str]:
     """Canonical sorted given names and their phonetic form, for a parent's name."""
     if not text.strip():
@@ -190,31 +192,48 @@ class Prepared:
         self.sex: NDArray[np.int8] = arrays["sex"]
         self.birth_lo: NDArray[np.float64] = arrays["birth_lo"]
         self.birth_hi: NDArray[np.float64] = arrays["birth_hi"]
+        self.name_words: NDArray[np.int8] = arrays["name_words"]  # identifying name tokens
         self._present: dict[str, NDArray[np.bool_]] = {}
         self._codes: dict[str, NDArray[np.int64]] = {}
-        self.name_count: NDArray[np.int64] = np.zeros(len(ids), np.int64)
+        # Term frequencies: how many reference records bear each record's name, father's name,
+        # mother's name (see TF_COLUMNS), out of name_population records.
+        self.tf: dict[str, NDArray[np.int64]] = {}
         self.name_population = 0
         if ids:
             self.count_names_in(self)
 
+    TF_COLUMNS = ("name", "father", "mother")
+
+    @property
+    def name_count(self) -> NDArray[np.int64]:
+        return self.tf["name"]
+
+    @name_count.setter
+    def name_count(self, value: NDArray[np.int64]) -> None:
+        self.tf["name"] = value
+
     def count_names_in(self, reference: Prepared) -> None:
-        """How many records of `reference` bear each record's name (term frequency); a record
-        compared with `reference` from outside counts itself in."""
-        if reference is self:
-            codes = self.codes("name")
-            self.name_count = np.bincount(codes)[codes]
-            self.name_population = len(self)
-        else:
-            counts = reference.name_counts()
-            self.name_count = np.array([counts.get(v, 0) + 1 for v in self.cols["name"]], np.int64)
-            self.name_population = len(reference) + 1
+        """How many records of `reference` bear each record's name and parents' names (term
+        frequency); a record compared with `reference` from outside counts itself in."""
+        for col in self.TF_COLUMNS:
+            if reference is self:
+                codes = self.codes(col)
+                self.tf[col] = np.bincount(codes)[codes]
+            else:
+                counts = reference.value_counts(col)
+                self.tf[col] = np.array([counts.get(v, 0) + 1 for v in self.cols[col]], np.int64)
+        self.name_population = len(self) if reference is self else len(reference) + 1
+
+    def value_counts(self, col: str) -> dict[str, int]:
+        key = "_counts_" + col
+        if key not in self.__dict__:
+            values, n = np.unique(self.cols[col].astype(str), return_counts=True)
+            self.__dict__[key] = dict(zip(values.tolist(), n.tolist(), strict=True))
+        counts: dict[str, int] = self.__dict__[key]
+        return counts
 
     def name_counts(self) -> dict[str, int]:
-        if "_name_counts" not in self.__dict__:
-            values, n = np.unique(self.cols["name"].astype(str), return_counts=True)
-            self.__dict__["_name_counts"] = dict(zip(values.tolist(), n.tolist(), strict=True))
-        counts: dict[str, int] = self.__dict__["_name_counts"]
-        return counts
+        return self.value_counts("name")
 
     def slice(self, start: int, stop: int) -> Prepared:
         """Records [start, stop) as their own Prepared, keeping this set's name frequencies."""
@@ -226,9 +245,10 @@ class Prepared:
         out.sex = self.sex[start:stop]
         out.birth_lo = self.birth_lo[start:stop]
         out.birth_hi = self.birth_hi[start:stop]
+        out.name_words = self.name_words[start:stop]
         out._present = {k: v[start:stop] for k, v in self._present.items()}
         out._codes = {}
-        out.name_count = self.name_count[start:stop]
+        out.tf = {k: v[start:stop] for k, v in self.tf.items()}
         out.name_population = self.name_population
         return out
 
@@ -254,6 +274,51 @@ class Prepared:
         return self._codes[col]
 
 
+@dataclass(frozen=True, slots=True)
+class _NameParts:
+    columns: tuple[str, ...]  # name, name_written, name_phon, nick_phon, nick_core, all_phon, marga
+    words: int
+    all_tokens: tuple[str, ...]
+    titles: str
+    birth_order: int
+    sex_hint: str
+    patronym: str
+
+
+def _name_parts(full_name: str, alias: str) -> _NameParts:
+    parsed = parse_name(full_name)
+    key = parsed.key_tokens
+    alias_toks = tuple(t for t in tokens(alias) if t not in parsed.given)
+    all_toks = tuple(dict.fromkeys(parsed.given + alias_toks))
+    nicks = alias_toks + (key if len(key) == 1 else ())
+    nick_phon = [phonetic_token(t) for t in nicks]
+    columns = (
+        _sorted_join(key),
+        " ".join(key),
+        _sorted_join(phonetic_token(t) for t in key),
+        " ".join(nick_phon),
+        _nick_core(nick_phon[0]) if nick_phon else "",
+        " ".join(phonetic_token(t) for t in all_toks),
+        parsed.marga,
+    )
+    return _NameParts(
+        columns, min(len(key), 100), all_toks, " ".join(parsed.titles), parsed.birth_order,
+        parsed.sex_hint, parsed.patronym,
+    )  # fmt: skip
+
+
+_NON_DIGIT = re.compile(r"\D")
+
+
+def _digits(text: str) -> str:
+    return _NON_DIGIT.sub("", text) if text else ""
+
+
+@lru_cache(maxsize=10_000)
+def _kelurahan(text: str) -> str:
+    return fold(text).removeprefix("kelurahan ").removeprefix("kel ")
+
+
 def prepare(records: Sequence[Record], *, as_of: date | None = None) -> Prepared:
     """Normalise records into columns. Raises RecordError (with the record id) on bad values."""
     as_of = as_of or date.today()
@@ -264,44 +329,55 @@ def prepare(records: Sequence[Record], *, as_of: date | None = None) -> Prepared
     sex = np.zeros(n, np.int8)
     lo = np.full(n, np.nan)
     hi = np.full(n, np.nan)
+    words = np.zeros(n, np.int8)
+    birth_memo: dict[tuple[str, str, str], tuple[float, float, int]] = {}
+    name_memo: dict[tuple[str, str], _NameParts] = {}
+    fold_memo: dict[str, str] = {}
+
+    def folded(text: str) -> str:
+        out = fold_memo.get(text)
+        if out is None:
+            out = fold_memo[text] = fold(text)
+        return out
+
+    names = ("name", "name_written", "name_phon", "nick_phon", "nick_core", "all_phon", "marga")
     for i, r in enumerate(records):
-        try:
-            lo[i], hi[i], exact = birth_interval(r, as_of)
-        except RecordError as exc:
-            raise RecordError(f"record {r.id!r}: {exc}") from None
-        parsed = parse_name(r.full_name)
-        key = parsed.key_tokens
-        alias_toks = tuple(t for t in tokens(r.alias) if t not in parsed.given)
-        all_toks = tuple(dict.fromkeys(parsed.given + alias_toks))
-        nicks = alias_toks + (key if len(key) == 1 else ())
-        nick_phon = [phonetic_token(t) for t in nicks]
-        cols["name"].append(_sorted_join(key))
-        cols["name_written"].append(" ".join(key))
-        cols["name_phon"].append(_sorted_join(phonetic_token(t) for t in key))
-        cols["nick_phon"].append(" ".join(nick_phon))
-        cols["nick_core"].append(_nick_core(nick_phon[0]) if nick_phon else "")
-        cols["all_phon"].append(" ".join(phonetic_token(t) for t in all_toks))
-        name_tokens.append(all_toks)
-        cols["marga"].append(parsed.marga)
-        cols["titles"].append(" ".join(parsed.titles))
-        birth_order[i] = parsed.birth_order
-        sex[i] = _sex(r.sex, parsed.sex_hint)
+        bkey = (r.birth_date, r.birth_year, r.age)
+        birth = birth_memo.get(bkey)
+        if birth is None:
+            try:
+                birth = birth_memo[bkey] = birth_interval(r, as_of)
+            except RecordError as exc:
+                raise RecordError(f"record {r.id!r}: {exc}") from None
+        lo[i], hi[i], exact = birth
+        nkey = (r.full_name, r.alias)
+        parts = name_memo.get(nkey)
+        if parts is None:
+            parts = name_memo[nkey] = _name_parts(r.full_name, r.alias)
+        for col, value in zip(names, parts.columns, strict=True):
+            cols[col].append(value)
+        words[i] = parts.words
+        name_tokens.append(parts.all_tokens)
+        cols["titles"].append(parts.titles)
+        birth_order[i] = parts.birth_order
+        sex[i] = _sex(r.sex, parts.sex_hint)
         cols["birth_exact"].append(str(exact) if exact else "")
-        cols["place_of_birth"].append(fold(r.place_of_birth))
-        cols["origin"].append(fold(r.origin))
-        f, fp = _person_name(r.father_name or parsed.patronym)
+        cols["place_of_birth"].append(folded(r.place_of_birth))
+        cols["origin"].append(folded(r.origin))
+        f, fp = _person_name(r.father_name or parts.patronym)
         m, mp = _person_name(r.mother_name)
         cols["father"].append(f)
         cols["father_phon"].append(fp)
         cols["mother"].append(m)
         cols["mother_phon"].append(mp)
-        cols["nik"].append(re.sub(r"\D", "", r.nik))
-        cols["address"].append(fold(r.address))
-        cols["kelurahan"].append(fold(r.kelurahan).removeprefix("kelurahan ").removeprefix("kel "))
+        cols["nik"].append(_digits(r.nik))
+        cols["address"].append(folded(r.address))
+        cols["kelurahan"].append(_kelurahan(r.kelurahan))
     arrays: dict[str, NDArray[Any]] = {
         "birth_order": birth_order,
         "sex": sex,
         "birth_lo": lo,
         "birth_hi": hi,
+        "name_words": words,
     }
     return Prepared([r.id for r in records], cols, arrays, name_tokens)

@@ -10,7 +10,7 @@ names, a nickname only, an estimated age, a move to another kelurahan, no NIK.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .records import Record
@@ -187,6 +187,11 @@ class SyntheticSet:
     records: list[Record]
     cluster: list[int]  # ground-truth child id per record
     as_of: date = AS_OF
+    # For error analysis only (never read by the engine): the family (household) of each
+    # record's child, whether the child is a twin, and how the record was varied.
+    family: list[int] = field(default_factory=list)
+    twin: list[bool] = field(default_factory=list)
+    tags: list[tuple[str, ...]] = field(default_factory=list)
 
     def true_pairs(self) -> set[tuple[int, int]]:
         """Index pairs (i < j) of records of the same child."""
@@ -309,6 +314,8 @@ class _Child:
     kelurahan: str
     nickname: str
     bin: bool
+    family: int = 0
+    twin: bool = False
 
 
 class _Generator:
@@ -316,6 +323,8 @@ class _Generator:
         self.rng = random.Random(seed)
         self.cluster = 0
         self.serial = 0
+        self.families = 0
+        self.tags: list[str] = []  # variations applied by the last vary(); draws no randomness
 
     def person(self, ethnic: str, sex: str, marga: str = "") -> tuple[list[str], list[str]]:
         rng = self.rng
@@ -368,6 +377,7 @@ class _Generator:
         dob = AS_OF - timedelta(days=rng.randint(365, 17 * 365))
         children: list[_Child] = []
         twins = rng.random() < 0.08
+        self.families += 1
         for k in range(n_children + (1 if twins else 0)):
             if k > 0 and not (twins and k == 1):
                 dob = dob - timedelta(days=rng.randint(300, 1400))
@@ -389,6 +399,7 @@ class _Generator:
                     origin if rng.random() < 0.7 else "Balikpapan", origin, father, mother,
                     address, kel, _nickname(rng, given),
                     ethnic in ("muslim", "bugis") and rng.random() < 0.15,
+                    self.families, twins and k <= 1,
                 )
             )  # fmt: skip
         return children
@@ -415,26 +426,34 @@ class _Generator:
     def vary(self, r: Record, c: _Child, duplicate: bool) -> Record:
         """The record as one agency wrote it down."""
         rng = self.rng
+        tag = self.tags = []
         toks = r.full_name.split()
         if duplicate:
             if rng.random() < 0.15:
                 k = rng.randrange(len(toks))
                 toks[k] = _old_spelling(toks[k])
+                tag.append("old_spelling")
             if toks and toks[0] == "Muhammad" and rng.random() < 0.6:
                 toks[0] = rng.choice(_MUHAMMAD)
+                tag.append("muhammad_variant")
             if rng.random() < 0.2:
                 k = rng.randrange(len(toks))
                 toks[k] = _typo(rng, toks[k])
+                tag.append("name_typo")
             if len(toks) > 1 and rng.random() < 0.08:
                 toks = toks[::-1]
+                tag.append("name_reversed")
             if len(toks) > 2 and rng.random() < 0.1:
                 del toks[rng.randrange(1, len(toks))]
+                tag.append("name_token_dropped")
         name = " ".join(toks)
         alias = r.alias
         if duplicate and rng.random() < 0.08:
             name, alias = c.nickname, ""  # only the nickname is known
+            tag.append("nickname_only")
         elif duplicate and rng.random() < 0.3:
             alias = c.nickname if not alias else ""
+            tag.append("alias_changed")
         # what is known about the birth
         birth_date, birth_year, age = r.birth_date, "", ""
         x = rng.random()
@@ -443,10 +462,13 @@ class _Generator:
             true_age = (AS_OF - c.dob).days / 365.25
             est = max(1, round(true_age + rng.gauss(0, 1.0)))
             age = str(est) if rng.random() < 0.7 else f"{est - 1}-{est + 1}"
+            tag.append("age_estimated")
         elif x < (0.35 if duplicate else 0.2):
             birth_date, birth_year = "", str(c.dob.year)
+            tag.append("birth_year_only")
         elif x < (0.42 if duplicate else 0.25):
             birth_date = ""
+            tag.append("birth_unknown")
         elif duplicate and x < 0.47:
             d = c.dob.isoformat()
             k = rng.choice([2, 3, 5, 6, 8, 9])
@@ -454,6 +476,7 @@ class _Generator:
             try:
                 date.fromisoformat(swapped)
                 birth_date = swapped
+                tag.append("birth_date_typo")
             except ValueError:
                 pass
 
@@ -466,14 +489,17 @@ class _Generator:
             k = rng.randrange(len(ft))
             ft[k] = _typo(rng, ft[k]) if rng.random() < 0.5 else _old_spelling(ft[k])
             father = " ".join(ft)
+            tag.append("father_varied")
         kel, address = r.kelurahan, r.address
         if duplicate and rng.random() < 0.25:  # moved
             kel = rng.choice(_KELURAHAN)
             address = f"Jl. {rng.choice(_STREETS)} No. {rng.randint(1, 120)}"
+            tag.append("moved")
         nik = r.nik
         if duplicate and nik and rng.random() < 0.05:
             k = rng.randrange(len(nik))
             nik = nik[:k] + str((int(nik[k]) + 1) % 10) + nik[k + 1 :]
+            tag.append("nik_typo")
         return replace(
             r,
             full_name=name,
@@ -499,14 +525,23 @@ def generate(n: int, *, seed: int = 0) -> SyntheticSet:
     """
     g = _Generator(seed)
     rng = g.rng
-    rows: list[tuple[Record, int]] = []
+    rows: list[tuple[Record, int, tuple[int, bool, tuple[str, ...]]]] = []
     while len(rows) < n:
         for child in g.family():
             copies = rng.choices([1, 2, 3, 4], [0.6, 0.25, 0.1, 0.05])[0]
             base = g.base_record(child)
             for k in range(copies):
-                rows.append((g.vary(base, child, duplicate=k > 0), child.cluster))
+                varied = g.vary(base, child, duplicate=k > 0)
+                info = (child.family, child.twin, (() if k == 0 else ("copy",)) + tuple(g.tags))
+                rows.append((varied, child.cluster, info))
     rows = rows[:n]
     rng.shuffle(rows)
-    records = [replace(r, id=f"r{i}") for i, (r, _) in enumerate(rows)]
-    return SyntheticSet(records, [c for _, c in rows], AS_OF)
+    records = [replace(r, id=f"r{i}") for i, (r, _, _) in enumerate(rows)]
+    return SyntheticSet(
+        records,
+        [c for _, c, _ in rows],
+        AS_OF,
+        family=[f for _, _, (f, _, _) in rows],
+        twin=[t for _, _, (_, t, _) in rows],
+        tags=[tg for _, _, (_, _, tg) in rows],
+    )

@@ -27,3 +27,29 @@ def test_each_pass_adds_recall(synthetic) -> None:
     full = (cl[ia] == cl[ib]).sum()
     assert all(v <= full for v in without.values())
     assert sum(v < full for v in without.values()) >= 4
+
+
+def test_windows_keep_pairs_per_record_flat_as_records_grow() -> None:
+    """A block larger than its window becomes a sorted neighbourhood: pairs grow linearly."""
+    from sigap.matching import Record
+    from sigap.matching.blocking import PASS_WINDOW
+
+    # 600 children of the same name and year: one block of 600 in the name passes
+    recs = [Record(str(i), "Rizky Pratama", birth_year="2015") for i in range(600)]
+    ia, ib = candidate_pairs(prepare(recs))
+    assert len(ia) <= 600 * max(PASS_WINDOW.values())
+    assert len(ia) < 600 * 599 / 2 / 4
+    # a small block is compared in full
+    ia, ib = candidate_pairs(prepare(recs[:20]))
+    assert len(ia) == 20 * 19 / 2
+
+
+def test_record_keys_match_the_key_table(synthetic) -> None:
+    """A query's keys (index) are the ones the batch builds for the same record."""
+    from sigap.matching.blocking import KeyTable, record_keys
+
+    p = prepare(synthetic.records[:300], as_of=synthetic.as_of)
+    table = KeyTable.build(p)
+    for i in (0, 17, 299):
+        mine = {k for _, k in record_keys(p, i)}
+        assert mine and mine == set(table.key[table.rec == i].tolist())

@@ -20,7 +20,8 @@ def test_name_levels() -> None:
     base = Record("1", "Muhammad Rizky Pratama")
     # order and spelling variants; a name only this pair bears
     assert levels(base, Record("2", "Pratama M. Rizki"))["name"] == "exact_unique"
-    assert levels(base, Record("2", "Rizky Pratams"))["name"] == "fuzzy_high"
+    assert levels(base, Record("2", "Rizky Pratams"))["name"] == "one_edit"  # one typo
+    assert levels(base, Record("2", "Rizky Pratmaaa"))["name"] == "fuzzy_high"  # two
     assert levels(base, Record("2", "Rizky"))["name"] == "subset"
     assert levels(Record("1", "Soeharto"), Record("2", "Suharto"))["name"] == "exact_unique"
     assert levels(Record("1", "Rahmad Suryadi"), Record("2", "Rahmat Soerjadi"))["name"] in (
@@ -29,6 +30,28 @@ def test_name_levels() -> None:
     )
     assert levels(base, Record("2", "Dimas Pratama"))["name"] == "share_token"
     assert levels(base, Record("2", "Budi Santoso"))["name"] == "different"
+    # a one-word name may be a nickname: its disagreement is a level of its own
+    assert levels(Record("1", "Lamria Rosma"), Record("2", "Dame Ester"))["name"] == "different"
+    assert levels(Record("1", "Ucok"), Record("2", "Dame Ester"))["name"] == "different_short"
+    w = dict(zip(FIELDS[0].levels, FSModel.default().weight_tables()[0], strict=False))
+    assert w["different"] < w["different_short"] < 0
+
+
+def test_parents_agreement_follows_name_frequency() -> None:
+    """Sharing a mother named like one record in 50 counts less than sharing a rare name."""
+    common = [Record(str(i), f"Anak{'x' * i}", mother_name="Aisyah") for i in range(60)]
+    others = [Record(str(100 + i), f"Lain{'y' * i}", mother_name=f"Ibu{i}") for i in range(2940)]
+    pair = [
+        Record("a", "Budi", mother_name="Lamria Jowati"),
+        Record("b", "Budi", mother_name="Lamria Jowati"),
+    ]
+    p = prepare([*common, *others, *pair])
+    row = compare(p, p, np.array([0, len(p) - 2]), np.array([1, len(p) - 1]))
+    parents = FIELDS[AS_OF_FIELDS["parents"]]
+    assert parents.levels[row[0, AS_OF_FIELDS["parents"]]] == "one_same_common"
+    assert parents.levels[row[1, AS_OF_FIELDS["parents"]]] == "one_same_rare"
+    w = FSModel.default().weight_tables()[AS_OF_FIELDS["parents"]]
+    assert w[row[1, AS_OF_FIELDS["parents"]]] > w[row[0, AS_OF_FIELDS["parents"]]]
 
 
 def test_exact_name_level_follows_name_frequency() -> None:
@@ -37,7 +60,7 @@ def test_exact_name_level_follows_name_frequency() -> None:
     p = prepare([*common, *rare, Record("r1", "Wahyu Lestari"), Record("r2", "Wahyu Lestari")])
     row = compare(p, p, np.array([0, len(p) - 2]), np.array([1, len(p) - 1]))
     name = FIELDS[0]
-    assert name.levels[row[0, 0]] == "exact_common"  # 30 in 3,032
+    assert name.levels[row[0, 0]] == "exact_frequent"  # 30 in 3,032: about 1 in 100
     assert name.levels[row[1, 0]] == "exact_unique"
     model = FSModel.default()
     assert model.weight_tables()[0][row[1, 0]] > model.weight_tables()[0][row[0, 0]]
