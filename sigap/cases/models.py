@@ -265,6 +265,14 @@ class Case(VersionedModel, TimeStampedModel):
             models.Index(
                 fields=["lead_agency", "risk_level", "-opened_at"], name="case_agency_risk_idx"
             ),
+            # Both filters together, the commonest pair on the list (stage and risk); the child
+            # is included so the capped count joins the kelurahan filter from the index alone
+            # (PostgreSQL; other databases ignore `include`).
+            models.Index(
+                fields=["lead_agency", "stage", "risk_level", "-opened_at"],
+                include=["child"],
+                name="case_agency_stage_risk_idx",
+            ),
             # "Cases I opened" for intake officers.
             models.Index(fields=["created_by", "-opened_at"], name="case_creator_opened_idx"),
         ]

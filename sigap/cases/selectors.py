@@ -12,7 +12,18 @@ from datetime import date, datetime, time
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Case as DbCase
+from django.db.models import (
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.http import Http404
 from django.utils import timezone
 
@@ -35,6 +46,7 @@ from sigap.cases.models import (
     StageChange,
 )
 from sigap.cases.policies import AGENCY_ROLES_FOR_CASE_ROLE, case_visibility_q
+from sigap.children.models import Child
 from sigap.children.selectors import child_ids_matching_name, child_ids_with_identity_number
 
 # How many children a name search hands to the case list (best first). Beyond that the search
@@ -73,7 +85,8 @@ def _has_code(kind: str, code: str) -> Exists:
 
 def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
     """By case number (whole, prefix or bare sequence), NIK/KK (exact), or child name/alias with
-    typo tolerance (the children app's ranked name index; its ids are scoped by `qs`)."""
+    typo tolerance (the children app's ranked name index, searched among the children of the
+    cases in `qs`, i.e. already scoped and filtered). Name matches come best first."""
     term = q.strip()
     if NUMBER_RE.match(term):
         return qs.filter(number=term.upper())
@@ -83,12 +96,20 @@ def _search(qs: QuerySet[Case], q: str) -> QuerySet[Case]:
         return qs.filter(child_id__in=child_ids_with_identity_number(term))
     if term.isdigit() and len(term) <= 7:
         return qs.filter(sequence=int(term))
-    return qs.filter(child_id__in=child_ids_matching_name(term, limit=NAME_CANDIDATES))
+    within = Child.objects.filter(pk__in=qs.order_by().values("child_id"))
+    tiers = child_ids_matching_name(term, within=within, limit=NAME_CANDIDATES)
+    if not tiers:
+        return qs.none()
+    ids = [pk for tier in tiers for pk in tier]
+    relevance = DbCase(
+        *(When(child_id__in=tier, then=Value(i)) for i, tier in enumerate(tiers)),
+        default=Value(len(tiers)),
+        output_field=IntegerField(),
+    )
+    return qs.filter(child_id__in=ids).alias(relevance=relevance)
 
 
 def _filtered(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
-    if f.q.strip():
-        qs = _search(qs, f.q)
     if f.stage == OPEN:
         qs = qs.exclude(stage=Stage.CLOSURE)
     elif f.stage:
@@ -108,10 +129,14 @@ def _filtered(qs: QuerySet[Case], f: CaseFilters) -> QuerySet[Case]:
             )
         )
     if f.kelurahan:
-        qs = qs.filter(
-            Q(child__kelurahan_id=f.kelurahan)
-            | Q(child__kelurahan__code__startswith=f.kelurahan + ".")
-        )
+        # Region codes are the keys: a village code matches itself, a district code everything
+        # inside it. As a subquery over children (the kelurahan foreign key's index) rather than an OR
+        # across the joined tables, so PostgreSQL can hash the kelurahan's children once.
+        if f.kelurahan.count(".") >= 3:
+            children = Child.objects.filter(kelurahan_id=f.kelurahan)
+        else:
+            children = Child.objects.filter(kelurahan_id__startswith=f.kelurahan + ".")
+        qs = qs.filter(child_id__in=children.values("pk"))
     home = settings.SIGAP_HOME_REGENCY
     local = Q(child__origin_region_id=home) | Q(child__origin_region__code__startswith=home + ".")
     if f.origin == "pendatang":
@@ -140,11 +165,17 @@ def lead_workers_prefetch() -> Prefetch:
 def case_list_for(*, user: User, filters: CaseFilters | None = None) -> QuerySet[Case]:
     """The cases the user may see, filtered, newest first. Rows come with the child, its
     kelurahan, the lead agency, the category codes and the lead worker (constant queries)."""
-    qs = _filtered(Case.objects.filter(case_visibility_q(user)), filters or CaseFilters())
-    return (
-        qs.select_related("child", "child__kelurahan", "lead_agency")
-        .prefetch_related("categories", lead_workers_prefetch())
-        .order_by("-opened_at", "-pk")
+    f = filters or CaseFilters()
+    qs = _filtered(Case.objects.filter(case_visibility_q(user)), f)
+    qs = qs.order_by("-opened_at", "-pk")
+    if f.q.strip():
+        # Last, so that a name is searched among the cases the other filters left; a name
+        # search keeps its relevance order, newest first within a tier.
+        qs = _search(qs, f.q)
+        if "relevance" in qs.query.annotations:
+            qs = qs.order_by("relevance", "-opened_at", "-pk")  # type: ignore[misc]  # an alias
+    return qs.select_related("child", "child__kelurahan", "lead_agency").prefetch_related(
+        "categories", lead_workers_prefetch()
     )
 
 

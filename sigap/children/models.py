@@ -140,7 +140,9 @@ class Child(VersionedModel, TimeStampedModel):
             models.Index(
                 fields=["registered_by_agency", "-created_at"], name="child_agency_created_idx"
             ),
-            models.Index(fields=["kelurahan"], name="child_kelurahan_idx"),
+            # The kelurahan filter of the case list, as a subquery: (kelurahan, id) lets PostgreSQL
+            # read a kelurahan's children from the index alone (bench/cases.py).
+            models.Index(fields=["kelurahan", "id"], name="child_kelurahan_id_idx"),
             models.Index(fields=["origin_region"], name="child_origin_idx"),
             # Exact lookups through the blind indexes (blank rows are cheap to skip).
             models.Index(fields=["nik_index"], name="child_nik_idx"),

@@ -122,13 +122,27 @@ def child_search(
     return list(results[offset : offset + limit]), count, count > LIST_COUNT_CAP
 
 
-def child_ids_matching_name(q: str, *, limit: int = CANDIDATE_CAP) -> list[uuid.UUID]:
-    """Ids of ALL children whose name or alias matches `q`, best first, at most `limit`.
+def child_ids_matching_name(
+    q: str, *, within: QuerySet[Any] | None = None, limit: int = CANDIDATE_CAP
+) -> list[list[uuid.UUID]]:
+    """Ids of the children whose name or alias matches `q`, at most `limit`, in tiers of equal
+    match quality (same number of name tokens matched, same similarity), best tier first.
 
-    UNSCOPED: this ignores who is asking. It exists for other domains' lists (the case list
-    searches by the child's name) which filter these ids with their own access rules. Never show
-    its result without scoping it."""
-    return [h.child_id for h in rank(q, cap=max(limit, CANDIDATE_CAP)).hits[:limit]]
+    `within`: a queryset whose `pk` values are the child ids to search among, e.g. the child ids
+    of the cases a user may see, already filtered (`Case...values("child_id")` won't do: pass
+    `Child.objects.filter(pk__in=...)`). Searching inside that set keeps a common name from
+    filling the cap with children the caller will drop. UNSCOPED when None: it ignores who is
+    asking, and the other domains that call it (the case list) filter the ids with their own
+    access rules. Never show its result without scoping it."""
+    tiers: list[list[uuid.UUID]] = []
+    last: tuple[int, float, int] | None = None
+    for hit in rank(q, scope=within, cap=max(limit, CANDIDATE_CAP)).hits[:limit]:
+        key = (hit.matched, hit.score, hit.other_tokens)
+        if key != last:
+            tiers.append([])
+            last = key
+        tiers[-1].append(hit.child_id)
+    return tiers
 
 
 def child_ids_with_identity_number(number: str) -> list[uuid.UUID]:

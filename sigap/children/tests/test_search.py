@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sigap.children import search
-from sigap.children.models import AliasKind
+from sigap.children.models import AliasKind, Child
 from sigap.children.selectors import child_ids_matching_name, child_search
 from sigap.children.services import child_alias_add, child_register
 
@@ -81,10 +81,19 @@ def test_search_is_scoped_to_visible_children(registry, outsider, analyst, intak
     assert child_search(user=outsider, q=NIK)[0] == []
 
 
-def test_unscoped_ids_for_other_domains(registry):
-    ids = child_ids_matching_name("Muhamad Rizky")
-    assert ids[:2] == [registry["rizki"].pk, registry["rizki_pratama"].pk]
-    assert child_ids_matching_name("Muhamad Rizky", limit=1) == [registry["rizki"].pk]
+def test_ids_for_other_domains_come_in_tiers_best_first(registry):
+    tiers = child_ids_matching_name("Muhamad Rizky")
+    # "Muhammad Rizki" matches both tokens with nothing left over; "... Pratama" has one more.
+    assert tiers[:2] == [[registry["rizki"].pk], [registry["rizki_pratama"].pk]]
+    assert child_ids_matching_name("Muhamad Rizky", limit=1) == [[registry["rizki"].pk]]
+
+
+def test_ids_for_other_domains_searched_within_a_set(registry):
+    within = Child.objects.filter(pk=registry["rizki_pratama"].pk)
+    assert child_ids_matching_name("Muhamad Rizky", within=within) == [
+        [registry["rizki_pratama"].pk]
+    ]
+    assert child_ids_matching_name("Budi", within=within) == []
 
 
 def test_pagination_of_ranked_results(registry, intake_officer):
