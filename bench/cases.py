@@ -228,7 +228,8 @@ def prepare(base: str, db: str, scale: int, *, keep: bool, recreate: bool) -> di
     if exists and keep:
         count = db_case_count(base, db)
         if count == scale:
-            log(f"{db}: reusing ({count:,} cases)")
+            log(f"{db}: reusing ({count:,} cases); applying any newer migrations")
+            manage(child_env(base, db), "migrate", "--noinput")
             return {"reused": True, **earlier_load(base, db)}
         raise SystemExit(
             f"{db} has {count} cases, not {scale:,}: run with --recreate to drop and load it again"
