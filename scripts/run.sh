@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Start the task worker in the background and the web server in the foreground; stop both on exit.
+# Start the task worker and the scheduler (periodic jobs) in the background and the web server in
+# the foreground; stop all three on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -7,7 +8,9 @@ PORT="${PORT:-8000}"
 
 $PY manage.py db_worker --interval 1 &
 WORKER=$!
-trap 'kill $WORKER 2>/dev/null || true' EXIT INT TERM
+$PY manage.py run_scheduler &
+SCHEDULER=$!
+trap 'kill $WORKER $SCHEDULER 2>/dev/null || true' EXIT INT TERM
 
 cat <<MSG
 

@@ -343,3 +343,9 @@ SIGAP_CHILD_CONSENT_AGE = env_int("SIGAP_CHILD_CONSENT_AGE", 12)  # from this ag
 SIGAP_REFERRAL_EXPIRY_DAYS = env_int("SIGAP_REFERRAL_EXPIRY_DAYS", 30)  # unanswered, after deadline
 SIGAP_UNUSUAL_ACCESS_RECORDS = env_int("SIGAP_UNUSUAL_ACCESS_RECORDS", 30)  # records opened ...
 SIGAP_UNUSUAL_ACCESS_MINUTES = env_int("SIGAP_UNUSUAL_ACCESS_MINUTES", 60)  # ... within minutes
+
+# Periodic jobs (`manage.py run_scheduler`, started by `make run`; see docs/operations.md). Daily
+# jobs run at a local time of day, HH:MM (checked when the scheduler starts).
+SIGAP_SCHEDULER_INTERVAL_SECONDS = env_int("SIGAP_SCHEDULER_INTERVAL_SECONDS", 30)
+SIGAP_DUPLICATES_AT = env_str("SIGAP_DUPLICATES_AT", "02:00")  # nightly duplicate-children search
+SIGAP_CARE_REMINDERS_AT = env_str("SIGAP_CARE_REMINDERS_AT", "07:00")  # overdue care task emails

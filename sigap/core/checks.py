@@ -46,3 +46,21 @@ def check_production(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
     return problems
+
+
+@register("sigap")
+def check_schedule_times(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    """Every daily periodic job (sigap/<app>/schedule.py) has a time of day that reads HH:MM."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from sigap.core.schedule import jobs
+
+    problems: list[Any] = []
+    for job in jobs():
+        if not job.at:
+            continue
+        try:
+            job.time_of_day()
+        except ImproperlyConfigured as exc:
+            problems.append(Error(str(exc), id="sigap.E002"))
+    return problems

@@ -99,3 +99,25 @@ class AuditEvent(models.Model):
 
     def compute_hash(self) -> str:
         return hashlib.sha256(self.canonical().encode()).hexdigest()
+
+
+class ScheduledJob(models.Model):
+    """The last run of one periodic job (sigap.core.schedule) that a scheduler enqueued.
+
+    `last_slot` is the scheduled time of that run. A scheduler claims the next run with one
+    conditional UPDATE (last_slot older than the new slot), in the transaction that enqueues the
+    task: of two schedulers, the second finds the row already moved on and enqueues nothing, on
+    SQLite (one writer at a time) as on PostgreSQL (the row lock of the UPDATE)."""
+
+    name = models.CharField(_("job"), max_length=100, unique=True)
+    last_slot = models.DateTimeField(_("last scheduled run"), null=True, blank=True)
+    last_enqueued_at = models.DateTimeField(_("last enqueued"), null=True, blank=True)
+    last_task_id = models.CharField(_("last task"), max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("scheduled job")
+        verbose_name_plural = _("scheduled jobs")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
