@@ -27,7 +27,7 @@ def test_confirm_merge_and_undo(browser, live_server, case_worker, supervisor, h
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-GB")
     context.set_default_timeout(15_000)
     page = context.new_page()
-    page.base = live_server.url  # type: ignore[attr-defined]
+    page.base = live_server.url
     browser_login(page, supervisor.username)
     page.goto(f"{live_server.url}/duplikat/{pair.pk}/")
     page.get_by_role("link", name="Same child", exact=True).click()
