@@ -17,7 +17,7 @@ $(VENV)/.dev-installed: $(VENV)/.base-installed requirements/dev.txt
 	$(PY) -m pip install --quiet --require-hashes -r requirements/base.txt -r requirements/dev.txt
 	@touch $@
 
-## make run: install, migrate, load regions and demo data, start web server + task worker
+## make run: install, migrate, load regions and demo data, start web server, task worker and scheduler
 run: $(VENV)/.base-installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_regions
