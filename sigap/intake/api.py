@@ -1,9 +1,10 @@
 """The public report API: file a report and follow it by tracking code, no account needed.
 
 POST takes JSON, or multipart/form-data with the same fields plus up to five `photos`. Both are
-validated by the same form as the web page (sigap.intake.forms.PublicReportForm), so the rules
-cannot drift apart; the honeypot and fill-time guards of the page do not apply to API clients, the
-per-address limit does (429 with Retry-After).
+validated by the same form as the web page (sigap.intake.forms.PublicReportApiForm: the page's
+PublicReportForm without a per-request copy of its fields), so the rules cannot drift apart; the
+honeypot and fill-time guards of the page do not apply to API clients, the per-address limit does
+(429 with Retry-After).
 """
 
 import json
@@ -22,7 +23,7 @@ from pydantic import ValidationError as PydanticValidationError
 from sigap.core.access import PUBLIC, api_rule
 from sigap.core.middleware import client_ip
 from sigap.intake import ratelimit, services, tracking
-from sigap.intake.forms import PublicReportForm
+from sigap.intake.forms import PublicReportApiForm
 from sigap.intake.models import AgeGroup, Category, Channel, ReporterRelation
 
 router = Router(tags=["intake"])
@@ -115,7 +116,7 @@ def public_report_create(request: HttpRequest) -> Status[dict[str, str]]:
     except PydanticValidationError as exc:
         errors = [dict(e) for e in exc.errors(include_url=False)]
         raise NinjaValidationError(errors) from exc
-    form = PublicReportForm(_form_data(payload), request.FILES, guards=False)
+    form = PublicReportApiForm(_form_data(payload), request.FILES)
     if not form.is_valid():
         raise ValidationError(form.errors.as_data())
     key = ratelimit.address_key(client_ip(request))

@@ -8,6 +8,7 @@ SIGAP_REPORT_MIN_FILL_SECONDS (5), SIGAP_REPORT_FORM_MAX_AGE_SECONDS (86400).
 
 from __future__ import annotations
 
+import copy
 import secrets
 import time
 from typing import Any
@@ -193,11 +194,16 @@ class ReportFieldsMixin(forms.Form):
 
     def __init__(self, *args: Any, villages: list[Any] | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["kelurahan"].choices = _village_choices(villages or [])  # type: ignore[attr-defined]
+        if not isinstance(self.fields, SharedFields):
+            self.set_villages(villages or [])
         if not self.is_bound:
             self.initial.setdefault(
                 "seen_at", timezone.localtime().replace(second=0, microsecond=0)
             )
+
+    def set_villages(self, villages: list[Any]) -> None:
+        """The kelurahan picker's choices, grouped by kecamatan (selectors.home_villages)."""
+        self.fields["kelurahan"].choices = _village_choices(villages)  # type: ignore[attr-defined]
 
     def clean_description(self) -> str:
         text = self.cleaned_data["description"].strip()
@@ -308,6 +314,27 @@ class PublicReportForm(ReportFieldsMixin):
         data["form_token"] = new_form_token()
         self.data = data
         return self
+
+
+class SharedFields(dict[str, forms.Field]):
+    """The fields of a form that no instance changes, shared by all of them: Django deep-copies a
+    form's fields for each instance (~0.3 ms for the public report form), so that an instance may
+    change its own; a form with these fields must not."""
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SharedFields:
+        return self
+
+
+class PublicReportApiForm(PublicReportForm):
+    """The public report form's fields and rules, for the API (sigap.intake.api): the same
+    validation, without the per-instance copy of the fields, since the API renders no form and
+    changes no field. Its kelurahan choices stay empty: the value is checked by clean_kelurahan."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, guards=False, **kwargs)
+
+
+PublicReportApiForm.base_fields = SharedFields(copy.deepcopy(PublicReportForm.base_fields))
 
 
 class TrackingForm(forms.Form):

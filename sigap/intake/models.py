@@ -216,10 +216,16 @@ class OutreachOperation(VersionedModel, TimeStampedModel):
 
 class Report(VersionedModel, TimeStampedModel):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    # Twelve Crockford base32 characters (60 random bits), stored without the dashes.
-    tracking_code = models.CharField(_("tracking code"), max_length=12, unique=True)
+    # Twelve Crockford base32 characters (60 random bits), stored without the dashes. Unique by
+    # a constraint in Meta (unique=True would add a second, LIKE-pattern index on PostgreSQL).
+    tracking_code = models.CharField(_("tracking code"), max_length=12)
     # Idempotency of the public form: the signed form token, so a double tap stores one report.
-    submission_key = models.CharField(max_length=64, null=True, blank=True, unique=True)
+    submission_key = models.CharField(max_length=64, null=True, blank=True)
+    # A public report's audit event is written after the response, in batches, by
+    # services.public_reports_audit: until then the report is pending, and keeps the request id
+    # of its submission for the event.
+    audit_pending = models.BooleanField(default=False, editable=False)
+    submission_request_id = models.CharField(max_length=64, blank=True, editable=False)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     status = models.CharField(
         _("status"), max_length=12, choices=Status.choices, default=Status.RECEIVED
@@ -237,6 +243,7 @@ class Report(VersionedModel, TimeStampedModel):
     kelurahan = models.ForeignKey(
         "geo.Region",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -272,6 +279,7 @@ class Report(VersionedModel, TimeStampedModel):
     origin_region = models.ForeignKey(
         "geo.Region",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -282,6 +290,7 @@ class Report(VersionedModel, TimeStampedModel):
     outreach = models.ForeignKey(
         OutreachOperation,
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="reports",
@@ -302,11 +311,17 @@ class Report(VersionedModel, TimeStampedModel):
     due_at = models.DateTimeField(_("respond by"))
     screened_at = models.DateTimeField(_("screened"), null=True, blank=True)
     screened_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -318,7 +333,12 @@ class Report(VersionedModel, TimeStampedModel):
     # Outcome
     outcome_at = models.DateTimeField(_("outcome recorded"), null=True, blank=True)
     outcome_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     outcome_note = models.TextField(_("note"), blank=True, max_length=2000)
     close_reason = models.CharField(
@@ -327,6 +347,7 @@ class Report(VersionedModel, TimeStampedModel):
     referred_to = models.ForeignKey(
         "accounts.Agency",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -335,6 +356,7 @@ class Report(VersionedModel, TimeStampedModel):
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="merged_reports",
@@ -343,6 +365,7 @@ class Report(VersionedModel, TimeStampedModel):
     child = models.ForeignKey(
         "children.Child",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -351,6 +374,7 @@ class Report(VersionedModel, TimeStampedModel):
     case = models.ForeignKey(
         "cases.Case",
         on_delete=models.PROTECT,
+        db_index=False,
         null=True,
         blank=True,
         related_name="+",
@@ -359,27 +383,73 @@ class Report(VersionedModel, TimeStampedModel):
 
     # Who recorded it (blank for the public form and API)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_by_agency = models.ForeignKey(
-        "accounts.Agency", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "accounts.Agency",
+        on_delete=models.PROTECT,
+        db_index=False,
+        null=True,
+        blank=True,
+        related_name="+",
     )
 
     class Meta:
         verbose_name = _("report")
         verbose_name_plural = _("reports")
         ordering = ["due_at"]
+        # A public report is the busiest write: each index costs every insert. The foreign keys
+        # have no index of their own (db_index=False) but a partial one, on the rows that have
+        # a value, which a report filed by the public (all of these empty) does not touch; a
+        # lookup by value (`child_id = X`, and Django's PROTECT check) still uses it.
         indexes = [
             # The triage queue of one city: open reports by deadline.
             models.Index(fields=["regency_code", "status", "due_at"], name="report_queue_idx"),
-            models.Index(fields=["assigned_to", "status"], name="report_assignee_idx"),
-            models.Index(fields=["outreach"], name="report_outreach_idx"),
             models.Index(fields=["regency_code", "-created_at"], name="report_recent_idx"),
+            *[
+                models.Index(
+                    fields=fields,
+                    condition=models.Q(**{f"{fields[0]}__isnull": False}),
+                    name=f"report_{name}_idx",
+                )
+                for name, fields in [
+                    ("assignee", ["assigned_to", "status"]),
+                    ("outreach", ["outreach"]),
+                    ("kelurahan", ["kelurahan"]),
+                    ("origin", ["origin_region"]),
+                    ("screened_by", ["screened_by"]),
+                    ("outcome_by", ["outcome_by"]),
+                    ("referred_to", ["referred_to"]),
+                    ("merged_into", ["merged_into"]),
+                    ("child", ["child"]),
+                    ("case", ["case"]),
+                    ("recorded_by", ["recorded_by"]),
+                    ("recorder_agency", ["recorded_by_agency"]),
+                ]
+            ],
+            # The few public reports whose audit event is still to be written.
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(audit_pending=True),
+                name="report_audit_pending_idx",
+            ),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(children_count__gte=1, children_count__lte=99),
                 name="report_children_count_range",
+            ),
+            models.UniqueConstraint(fields=["tracking_code"], name="report_tracking_code_unique"),
+            # Only the web form sends a key; the API's NULLs stay out of the index.
+            models.UniqueConstraint(
+                fields=["submission_key"],
+                condition=models.Q(submission_key__isnull=False),
+                name="report_submission_key_unique",
             ),
         ]
 

@@ -8,13 +8,20 @@ from sigap.core import context
 from sigap.core.audit import audit_log
 from sigap.core.models import ActorKind
 from sigap.intake.ratelimit import prune_counters
-from sigap.intake.services import overdue_reports_notify
+from sigap.intake.services import overdue_reports_notify, public_reports_audit
+
+
+@task()
+def audit_public_reports() -> int:
+    """The audit events of the public reports stored since the last run (scheduled by
+    services.public_report_submit, at most one run per process every few seconds)."""
+    return public_reports_audit()
 
 
 @task()
 def audit_public_report(*, report_id: str, channel: str, request_id: str) -> None:
-    """The audit event of an anonymous public report, queued with the report (see
-    services.public_report_submit); it keeps the request id of the submission."""
+    """One report's event, as queued by earlier versions (one task per report); kept so that tasks
+    already in a queue still run. New reports use audit_public_reports."""
     with_context = context.RequestContext(request_id=request_id)
     token = context.activate(with_context)
     try:
@@ -35,4 +42,5 @@ def check_overdue_reports() -> int:
     """The same as `manage.py check_overdue_reports`, for a scheduler that enqueues tasks."""
     notified = overdue_reports_notify()
     prune_counters()
+    public_reports_audit()
     return notified

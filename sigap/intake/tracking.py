@@ -15,15 +15,18 @@ LENGTH = 12
 GROUP = 4
 _TYPO = str.maketrans({"O": "0", "I": "1", "L": "1"})
 _VALID_RE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
+_SEPARATORS_RE = re.compile(r"[\s\-–.]")
 
 
 def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    # 60 random bits, five per character.
+    bits = secrets.randbits(5 * LENGTH)
+    return "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(LENGTH))
 
 
 def normalize(raw: str) -> str | None:
     """The stored form of a typed code, or None when it cannot be a code."""
-    text = re.sub(r"[\s\-–.]", "", raw or "").upper().translate(_TYPO)
+    text = _SEPARATORS_RE.sub("", raw or "").upper().translate(_TYPO)
     return text if _VALID_RE.match(text) else None
 
 

@@ -49,12 +49,11 @@ def _user(request: HttpRequest) -> User:
 @never_cache
 def public_report(request: HttpRequest) -> HttpResponse:
     """The public report form: no login, one page, made for a phone."""
-    villages = selectors.home_villages()
     if request.method != "POST":
-        return render(
-            request, "intake/public_report.html", {"form": PublicReportForm(villages=villages)}
-        )
-    form = PublicReportForm(request.POST, request.FILES, villages=villages)
+        form = PublicReportForm(villages=selectors.home_villages())
+        return render(request, "intake/public_report.html", {"form": form})
+    # The kelurahan list is for showing the form again; a valid value is checked without it.
+    form = PublicReportForm(request.POST, request.FILES)
     refused = ""
     status = 422
     retry_after = 0
@@ -83,6 +82,7 @@ def public_report(request: HttpRequest) -> HttpResponse:
                 else:
                     url = reverse("public:status", kwargs={"code": report.tracking_code})
                     return redirect(f"{url}?baru=1")
+    form.set_villages(selectors.home_villages())
     response = render(
         request,
         "intake/public_report.html",
