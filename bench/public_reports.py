@@ -6,13 +6,19 @@ What it does, in one run:
 1. creates a fresh PostgreSQL database (default `sigap_bench_reports` on 127.0.0.1), migrates it
    and loads the small region fixture;
 2. starts gunicorn with `bench.settings_public_reports` (the real settings plus POST
-   /bench/baseline, which parses the same JSON body and inserts one row in a transaction);
+   /bench/baseline, which parses the same JSON body and inserts one row in a transaction), and
+   the task worker (`manage.py db_worker`, as `make run` does: it writes the reports' audit
+   events, work the machine does for each report, so it runs during the measurement);
 3. drives both endpoints from `--clients` concurrent keep-alive HTTP/1.1 clients on loopback, each
    sending its next request as soon as the last one is answered (closed loop, no think time), in
    alternating phases baseline / reports / baseline / reports of `--duration` seconds each after a
-   warm-up, so that drift of the machine hits both alike;
-4. stops the server and checks that every 201 has its row (reports and baseline
-   rows), then drops the database (unless --keep-db);
+   warm-up, so that drift of the machine hits both alike; in each phase it also reads the CPU time
+   used by the gunicorn processes, the PostgreSQL backends of the benchmark database, the task
+   worker and the client (/proc/<pid>/stat), which, unlike throughput, barely depends on what
+   else the machine is doing: CPU per request is the figure to compare on a shared machine;
+4. stops the server, lets the worker finish the audit events, and checks that every 201 has its
+   row (reports and baseline rows) and every report its audit event, then drops the database
+   (unless --keep-db);
 5. prints the figures and rewrites its own section of docs/benchmarks.md (unless --no-docs).
 
 Targets (issue 6): reports reach at least 70% of the baseline's throughput, p99 under 200 ms,
@@ -120,6 +126,83 @@ def wait_ready(port: int, timeout: float = 30) -> None:
     raise RuntimeError("gunicorn did not become ready")
 
 
+# --- CPU time of the processes taking part ------------------------------------------------------
+
+CLOCK_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def process_cpu(pid: int) -> float:
+    """User + system CPU seconds of a process (all its threads); 0 once it has exited."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICK
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+WORKER_APP = "sigap-bench-worker"  # application_name of the task worker's database connection
+
+
+@dataclass
+class CpuMeter:
+    """Reads the CPU seconds of the server (gunicorn master and workers), the PostgreSQL backends
+    serving it, the task worker with its own backend, and this client process."""
+
+    db_url: str
+    db_name: str
+    server_pid: int
+    worker_pid: int | None
+
+    def backends(self) -> list[tuple[int, str]]:
+        import psycopg
+
+        with psycopg.connect(self.db_url, autocommit=True) as conn:
+            rows = conn.execute(
+                "SELECT pid, application_name FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [self.db_name],
+            ).fetchall()
+        return [(int(pid), str(app)) for pid, app in rows]
+
+    def read(self) -> dict[str, dict[int, float]]:
+        server = [self.server_pid, *children(self.server_pid)]
+        backends = self.backends()
+        worker = [pid for pid, app in backends if app == WORKER_APP]
+        if self.worker_pid:
+            worker.append(self.worker_pid)
+        return {
+            "server": {pid: process_cpu(pid) for pid in server},
+            "database": {pid: process_cpu(pid) for pid, app in backends if app != WORKER_APP},
+            "worker": {pid: process_cpu(pid) for pid in worker},
+            "client": {0: time.process_time()},
+        }
+
+    @staticmethod
+    def spent(
+        before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+    ) -> dict[str, float]:
+        """CPU seconds per part between two readings; a process that started in between counts
+        from zero (a database backend that ended in between is lost: Django keeps connections
+        for 60 s, so few do)."""
+        return {
+            part: sum(max(0.0, cpu - before[part].get(pid, 0.0)) for pid, cpu in now.items())
+            for part, now in after.items()
+        }
+
+
 # --- the load --------------------------------------------------------------------------------------
 
 
@@ -151,6 +234,7 @@ class Result:
     codes: list[str] = field(default_factory=list)
     created: int = 0
     elapsed: float = 0.0
+    cpu: dict[str, float] = field(default_factory=dict)  # seconds per part (CpuMeter)
 
     def merge(self, other: Result) -> None:
         self.latencies += other.latencies
@@ -160,6 +244,8 @@ class Result:
         self.codes += other.codes
         self.created += other.created
         self.elapsed += other.elapsed
+        for part, sec in other.cpu.items():
+            self.cpu[part] = self.cpu.get(part, 0.0) + sec
 
 
 class Client:
@@ -216,8 +302,14 @@ class Client:
 
 
 async def run_phase(
-    port: int, path: str, bodies: list[bytes], clients: int, seconds: float
+    port: int,
+    path: str,
+    bodies: list[bytes],
+    clients: int,
+    seconds: float,
+    meter: CpuMeter | None = None,
 ) -> Result:
+    cpu_before = meter.read() if meter else None
     stop_at = time.perf_counter() + seconds
     results = [Result() for _ in range(clients)]
 
@@ -248,6 +340,8 @@ async def run_phase(
     for r in results:
         total.merge(r)
     total.elapsed = time.perf_counter() - began
+    if meter and cpu_before:
+        total.cpu = meter.spent(cpu_before, meter.read())
     return total
 
 
@@ -275,6 +369,9 @@ def summarise(name: str, r: Result) -> dict[str, Any]:
         "p99": percentile(r.latencies, 99) * 1000,
         "mean": (statistics.fmean(r.latencies) * 1000) if r.latencies else float("nan"),
         "statuses": dict(sorted(r.statuses.items())),
+        # CPU milliseconds per created row, per part and in all
+        "cpu": {part: sec * 1000 / max(r.created, 1) for part, sec in sorted(r.cpu.items())},
+        "cpu_total": sum(r.cpu.values()) * 1000 / max(r.created, 1),
     }
 
 
@@ -295,7 +392,8 @@ def render(
         f"phases baseline / reports / baseline / reports of {args.duration:g} s each after "
         f"{args.warmup:g} s of warm-up per endpoint. Reports are JSON bodies to "
         f"`POST {REPORT_PATH}` (JSON schema and form validation, the per-address counter upsert, "
-        "one insert); "
+        "one insert; the audit event is written by the task worker, which runs during the "
+        "measurement); "
         f"the baseline `POST {BASELINE_PATH}` parses the same body and inserts one row in a "
         "transaction, behind the same middleware.",
         "",
@@ -307,6 +405,26 @@ def render(
             f"| {row['endpoint']} | {row['requests']} | {row['created']} | {row['errors']} | "
             f"{row['throughput']:.0f} | {row['p50']:.1f} | {row['p95']:.1f} | {row['p99']:.1f} |"
         )
+    parts = ["server", "database", "worker", "client"]
+    lines += [
+        "",
+        "CPU time per request (ms), from /proc while the phases ran: the gunicorn processes, the "
+        "PostgreSQL backends of the benchmark database, the task worker (the reports' audit "
+        "events), and the load-generating client. Unlike throughput, it barely depends on what "
+        "else the machine runs.",
+        "",
+        "| endpoint | " + " | ".join(parts) + " | total |",
+        "| --- | " + " | ".join("---:" for _ in parts) + " | ---: |",
+    ]
+    for row in rows:
+        cells = " | ".join(f"{row['cpu'].get(part, 0.0):.2f}" for part in parts)
+        lines.append(f"| {row['endpoint']} | {cells} | {row['cpu_total']:.2f} |")
+    cpu_ratio = base["cpu_total"] / rep["cpu_total"] if rep["cpu_total"] else 0.0
+    lines += [
+        "",
+        f"With the cores saturated, throughput is inversely proportional to CPU per request: "
+        f"these CPU figures put the reports at {cpu_ratio:.0%} of the baseline's throughput.",
+    ]
     met = {
         "ratio": ratio >= 0.7,
         "p99": rep["p99"] < 200,
@@ -322,15 +440,16 @@ def render(
         f"Rows after the run: {checks['reports']} reports for {checks['report_201s']} report 201s "
         f"(every returned tracking code found: {checks['codes_found']}/{checks['codes']}), "
         f"{checks['baseline']} baseline rows "
-        f"for {checks['baseline_201s']} baseline 201s; the audit chain verifies: "
-        f"{checks['chain_ok']}.",
+        f"for {checks['baseline_201s']} baseline 201s; {checks['audit']} audit events of public "
+        f"reports ({checks['audit_pending']} still pending after the worker finished); the audit "
+        f"chain verifies: {checks['chain_ok']}.",
         "",
         "Targets from issue 6, judged on this run:",
         "",
         f"- Throughput at least 70% of the baseline: {verdict(met['ratio'])} ({ratio:.0%}).",
         f"- p99 under 200 ms: {verdict(met['p99'])} ({rep['p99']:.0f} ms).",
         f"- Zero errors: {verdict(met['errors'])} ({rep['errors']} report, {base['errors']} baseline).",
-        f"- Every 201 has its row: {verdict(met['rows'])}.",
+        f"- Every 201 has its row (and every report its audit event): {verdict(met['rows'])}.",
         "",
     ]
     if args.note:
@@ -367,6 +486,11 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--note", default="", help="a sentence added under the figures")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="do not run the task worker during the phases (audit events are written afterwards)",
+    )
     args = parser.parse_args()
     command = shlex.join([".venv/bin/python", "bench/public_reports.py", *sys.argv[1:]])
 
@@ -383,7 +507,7 @@ def main() -> int:
     print(f"creating database {args.db} …", flush=True)
     psql(args.pg, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
     psql(args.pg, f'CREATE DATABASE "{args.db}"')
-    server = None
+    server = worker = None
     try:
         manage(env, "migrate", "--noinput")
         manage(env, "load_regions", "--data-dir", str(ROOT / "sigap/geo/tests/data"))
@@ -409,26 +533,58 @@ def main() -> int:
             env=env,
         )  # fmt: skip
         wait_ready(port)
+        worker_cmd = [sys.executable, "manage.py", "db_worker", "--interval", "1", "--no-reload"]
+        worker_cmd += ["--verbosity", "0"]
+        worker_env = {**env, "DATABASE_URL": f"{db_url}?application_name={WORKER_APP}"}
+        if not args.no_worker:
+            worker = subprocess.Popen(worker_cmd, cwd=ROOT, env=worker_env)
+        meter = CpuMeter(db_url, args.db, server.pid, worker.pid if worker else None)
         bodies = make_bodies(2000)
         print(f"gunicorn on :{port}; warming up …", flush=True)
+
+        def audited(timeout: float = 120) -> None:
+            """Wait until the worker has written every pending audit event (or run it)."""
+            deadline = time.monotonic() + timeout
+            pending = "SELECT count(*) FROM intake_report WHERE audit_pending"
+            while time.monotonic() < deadline and query_one(db_url, pending):
+                if worker is None:
+                    subprocess.run([*worker_cmd, "--batch"], cwd=ROOT, env=worker_env, check=True)
+                time.sleep(1)
+
+        worker_cpu: dict[str, dict[str, dict[int, float]]] = {}
 
         async def drive() -> tuple[Result, Result, Result]:
             warm = Result()
             warm.merge(await run_phase(port, BASELINE_PATH, bodies, args.clients, args.warmup))
             warm.merge(await run_phase(port, REPORT_PATH, bodies, args.clients, args.warmup))
+            audited()
+            worker_cpu["before"] = meter.read()
             base, rep = Result(), Result()
             for phase in range(2):
                 print(f"phase {phase + 1}/2 …", flush=True)
                 base.merge(
-                    await run_phase(port, BASELINE_PATH, bodies, args.clients, args.duration)
+                    await run_phase(port, BASELINE_PATH, bodies, args.clients, args.duration, meter)
                 )
-                rep.merge(await run_phase(port, REPORT_PATH, bodies, args.clients, args.duration))
+                rep.merge(
+                    await run_phase(port, REPORT_PATH, bodies, args.clients, args.duration, meter)
+                )
             return warm, base, rep
 
         warm, base, rep = asyncio.run(drive())
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
         server = None
+        # The worker writes the audit events still pending (a few seconds' worth). Its CPU from
+        # the first measured phase to here is all the reports' (the baseline queues nothing), so
+        # it is charged to them, not to the phase it happened in.
+        audited()
+        base.cpu.pop("worker", None)
+        rep.cpu.pop("worker", None)
+        if worker is not None:
+            rep.cpu["worker"] = meter.spent(worker_cpu["before"], meter.read())["worker"]
+            worker.send_signal(signal.SIGTERM)
+            worker.wait(timeout=30)
+            worker = None
 
         all_codes = warm.codes + rep.codes
         reports = query_one(db_url, "SELECT count(*) FROM intake_report")
@@ -438,8 +594,9 @@ def main() -> int:
             [all_codes],
         )
         audit = query_one(
-            db_url, "SELECT count(*) FROM core_auditevent WHERE action = 'report.submitted'"
+            db_url, "SELECT count(*) FROM core_auditevent WHERE action = 'report.public_submit'"
         )
+        audit_pending = query_one(db_url, "SELECT count(*) FROM intake_report WHERE audit_pending")
         baseline_rows = query_one(db_url, "SELECT count(*) FROM bench_baseline")
         verify = subprocess.run(
             [sys.executable, "manage.py", "verify_audit"], cwd=ROOT, env=env, capture_output=True
@@ -453,11 +610,14 @@ def main() -> int:
             "codes": len(all_codes),
             "codes_found": found,
             "audit": audit,
+            "audit_pending": audit_pending,
             "baseline": baseline_rows,
             "baseline_201s": baseline_201s,
             "chain_ok": "yes" if verify.returncode == 0 else "no",
         }
-        checks["rows_ok"] = reports == report_201s == found and baseline_rows == baseline_201s
+        checks["rows_ok"] = (
+            reports == report_201s == found == audit and baseline_rows == baseline_201s
+        )
         rows = [summarise("baseline (one-row insert)", base), summarise("public report (API)", rep)]
         for row in rows:
             print(
@@ -465,6 +625,8 @@ def main() -> int:
                 f"p95 {row['p95']:6.1f}  p99 {row['p99']:6.1f} ms  errors {row['errors']}  "
                 f"statuses {row['statuses']}"
             )
+            cpu = "  ".join(f"{part} {ms:.2f}" for part, ms in row["cpu"].items())
+            print(f"{'':28} CPU ms per request: {cpu}  total {row['cpu_total']:.2f}")
         print(json.dumps(dict(checks.items()), default=str))
         section = render(rows, checks, args, command)
         if not args.no_docs:
@@ -481,6 +643,8 @@ def main() -> int:
     finally:
         if server is not None:
             server.kill()
+        if worker is not None:
+            worker.kill()
         if not args.keep_db:
             psql(args.pg, f'DROP DATABASE IF EXISTS "{args.db}" WITH (FORCE)')
 
