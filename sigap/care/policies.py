@@ -6,8 +6,11 @@ app (sigap.cases.policies.case_access): whoever may not see the case may not see
 - care.shelter.admit (Case) / care.shelter.discharge (CareArrangement): who works the case
   (lead worker, co-worker, supervisor of the lead agency).
 - care.capacity.manage (Agency): supervisors and agency administrators of the shelter's agency.
-- care.psych.view (Case): the sensitive section: the psychologists and case workers on the case
-  team and the supervisors of the lead agency. Every read is audited (services).
+- care.psych.view (Case): the sensitive section: by default the psychologists and case workers
+  on the lead agency's case team and the supervisors of the lead agency (#5); anyone else who
+  sees the case (the intake officer who opened it, outreach and other team roles,
+  break-the-glass) only with a per-case grant (#7, sigap.children.sections). Every read is
+  audited (services).
 - care.psych.write (Case): the psychologists on the case team.
 - care.recommend (Case): a psychologist or case worker on the team.
 - care.recommendation.decide (SchoolRecommendation): a supervisor of the lead agency, never on
@@ -34,6 +37,7 @@ from sigap.care.models import (
 )
 from sigap.cases.models import Case, CaseRole, Stage
 from sigap.cases.policies import case_access
+from sigap.children.sections import PSYCH_NOTES, has_section_grant
 from sigap.core.access import policy
 
 PSYCH_SECTION_TEAM_ROLES = frozenset(
@@ -52,9 +56,11 @@ def _case_of(obj: Any) -> Case | None:
 
 def sees_psych_section(user: User, case: Case) -> bool:
     access = case_access(user, case)
-    return access.can_view and (
-        access.is_supervisor or access.team_role in PSYCH_SECTION_TEAM_ROLES
-    )
+    if not access.can_view:
+        return False
+    if access.is_supervisor or access.team_role in PSYCH_SECTION_TEAM_ROLES:
+        return True
+    return has_section_grant(user, PSYCH_NOTES, case_id=case.pk)
 
 
 def writes_psych_notes(user: User, case: Case) -> bool:

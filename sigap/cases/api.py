@@ -33,6 +33,7 @@ from sigap.cases.models import (
     TransitionError,
     unmet_gate,
 )
+from sigap.cases.sections import sexual_violence_details_hidden, without_details
 from sigap.cases.selectors import CaseFilters
 from sigap.cases.services import StaleVersion
 from sigap.cases.timeline import case_timeline
@@ -150,6 +151,11 @@ class CaseDetailOut(CaseOut):
     team: list[TeamMemberOut]
     people: list[CasePersonOut]
     next_steps: list[NextStepOut]
+    details_hidden: bool = Field(
+        False,
+        description="A case of sexual violence whose details (summary, risk reason, note texts) "
+        "you may not see: they are empty. A supervisor of the lead agency can grant them.",
+    )
 
 
 class CaseUpdateIn(Schema):
@@ -535,6 +541,9 @@ def case_list(request: HttpRequest, filters: Query[CaseListFilters]) -> dict[str
 def case_get(request: HttpRequest, case_id: uuid.UUID) -> dict[str, Any]:
     case = _case(request, case_id)
     out = _case_detail_out(case)
+    out["details_hidden"] = sexual_violence_details_hidden(_user(request), case)
+    if out["details_hidden"]:
+        out.update(summary="", risk_reason="")
     services.case_record_view(actor=_user(request), case=case, via="api")
     return out
 
@@ -599,7 +608,12 @@ def case_transition(request: HttpRequest, case_id: uuid.UUID, payload: Transitio
 @api_rule("case.view")
 def case_timeline_get(request: HttpRequest, case_id: uuid.UUID) -> list[Any]:
     case = _case(request, case_id)
-    return case_timeline(case, limit=500)
+    entries = case_timeline(case, limit=500)
+    return (
+        without_details(entries)
+        if sexual_violence_details_hidden(_user(request), case)
+        else entries
+    )
 
 
 # --- notes ------------------------------------------------------------------------------------------
@@ -613,6 +627,9 @@ def case_notes(
     case = _case(request, case_id)
     page = paginate_queryset(selectors.case_notes_for(case=case), params)
     page["items"] = [_note_out(n) for n in page["items"]]
+    if sexual_violence_details_hidden(_user(request), case):
+        for item in page["items"]:
+            item["text"] = ""
     return page
 
 

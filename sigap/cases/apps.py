@@ -8,7 +8,7 @@ class CasesConfig(AppConfig):
     verbose_name = _("Cases")
 
     def ready(self) -> None:
-        from sigap.cases import panels, policies, timeline  # noqa: F401  (register on import)
+        from sigap.cases import panels, policies, sections, timeline  # noqa: F401  (register)
         from sigap.cases.selectors import waiting_approvals
         from sigap.core.navigation import NavEntry, register_nav
 

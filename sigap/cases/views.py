@@ -33,6 +33,7 @@ from sigap.cases.models import (
     unmet_gate,
 )
 from sigap.cases.policies import case_access
+from sigap.cases.sections import sexual_violence_details_hidden, without_details
 from sigap.cases.services import StaleVersion
 from sigap.cases.timeline import case_timeline
 from sigap.children.selectors import child_get_for, person_list_for
@@ -176,6 +177,9 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     case = _case(request, pk)
     detail = selectors.case_detail_for(case=case)
     services.case_record_view(actor=user, case=case)
+    # Details of sexual violence: hidden from who holds neither the default role nor a grant.
+    hidden = sexual_violence_details_hidden(user, case)
+    timeline = case_timeline(case, limit=TIMELINE_ON_PAGE)
     return render(
         request,
         "cases/case_detail.html",
@@ -185,7 +189,8 @@ def case_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "access": case_access(user, case),
             "progress": _stage_progress(case),
             "next_steps": _next_steps(case, detail),
-            "timeline": case_timeline(case, limit=TIMELINE_ON_PAGE),
+            "details_hidden": hidden,
+            "timeline": without_details(timeline) if hidden else timeline,
             "note_form": forms.NoteForm(initial={"occurred_on": timezone.localdate()}),
             "ampk_labels": case.labels(CategoryKind.AMPK),
             "violence_labels": case.labels(CategoryKind.VIOLENCE),
@@ -655,7 +660,15 @@ def note_list(request: HttpRequest, pk: Any) -> HttpResponse:
     case = _case(request, pk)
     page = paginate(request, selectors.case_notes_for(case=case))
     services.case_record_view(actor=user, case=case, via="notes")
-    return render(request, "cases/note_list.html", {"case": case, "page": page})
+    return render(
+        request,
+        "cases/note_list.html",
+        {
+            "case": case,
+            "page": page,
+            "details_hidden": sexual_violence_details_hidden(user, case),
+        },
+    )
 
 
 # --- team and people ---------------------------------------------------------------------------------

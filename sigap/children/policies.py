@@ -5,11 +5,13 @@
 - children.register: intake officers, case workers and supervisors.
 - children.view (obj Child): the child is in children_visible_to(user).
 - children.edit: visible, and the user is an intake officer, case worker or supervisor.
-- children.view_sensitive (NIK, family card, photo): visible, and the user is a supervisor of
-  the registering agency or holds the case-worker role (a case worker sees a child only through
-  the visibility rules, i.e. through the case team once the cases app registers it). Intake
-  officers enter the numbers at registration but do not read them back. To be replaced by an
-  explicit per-case grant.
+- children.view_sensitive (NIK, family card, photo): a sensitive section (#7 point 5). Visible,
+  and the user is a default holder: a supervisor of the registering agency, or by a rule the
+  cases app registers (a case worker on the lead agency's team of one of the child's cases, a
+  supervisor of its lead agency); or holds a per-case grant for identity numbers on one of the
+  child's cases (sigap.children.sections). Seeing the child through a referral or
+  break-the-glass is not enough. Intake officers enter the numbers at registration but do not
+  read them back.
 - persons.view / persons.manage: people around the cases (alleged perpetrators, organisers) of
   the user's own regencies; viewing needs a child-data role, managing an editing role.
 - incidents.manage: record and view incidents of the user's regencies (editing roles); the
@@ -23,6 +25,11 @@ from typing import Any
 from sigap.accounts.models import CHILD_DATA_ROLES, Role, User
 from sigap.children.access import child_is_visible
 from sigap.children.models import Child, Incident, Person
+from sigap.children.sections import (
+    IDENTITY_NUMBERS,
+    has_section_grant,
+    holds_identity_numbers_by_role,
+)
 from sigap.core.access import policy
 
 EDITOR_ROLES = (Role.INTAKE_OFFICER, Role.CASE_WORKER, Role.SUPERVISOR)
@@ -58,15 +65,21 @@ def children_edit(user: User, obj: Any) -> bool:
     return isinstance(obj, Child) and child_is_visible(user, obj)
 
 
+def sees_identity_numbers(user: User, child: Child) -> bool:
+    """Default holder or grant holder of `child`'s NIK, family card and photo (visibility is
+    checked by the policy)."""
+    return (
+        user.has_role(Role.SUPERVISOR, agency_id=child.registered_by_agency_id)
+        or holds_identity_numbers_by_role(user, child)
+        or has_section_grant(user, IDENTITY_NUMBERS, child_id=child.pk)
+    )
+
+
 @policy("children.view_sensitive")
 def children_view_sensitive(user: User, obj: Any) -> bool:
     if not isinstance(obj, Child):
         return obj is None and user.has_role(Role.SUPERVISOR, Role.CASE_WORKER)
-    if not child_is_visible(user, obj):
-        return False
-    return user.has_role(Role.SUPERVISOR, agency_id=obj.registered_by_agency_id) or user.has_role(
-        Role.CASE_WORKER
-    )
+    return child_is_visible(user, obj) and sees_identity_numbers(user, obj)
 
 
 @policy("persons.view")

@@ -2,7 +2,11 @@
 
 Reports belong to a regency (the city that received them). Intake officers and supervisors of an
 agency in that regency screen and triage them; an agency a report was referred to may read it.
-The reporter's identity is a separate, narrower grant, and every read of it is audited.
+The reporter's identity is a sensitive section (#6 point 5, #7 point 5), every read of it is
+audited. Default holders: the intake roles that handle the report (intake officers and
+supervisors of the report's regency). Anyone else who may see the report (the officer it is
+assigned to, outreach staff, the agency it was referred to) needs a per-case grant on the case
+the report opened (sigap.children.sections).
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from sigap.accounts.models import CHILD_DATA_ROLES, AgencyType, Role, User
+from sigap.children.sections import REPORTER_IDENTITY, has_section_grant
 from sigap.core.access import policy
 from sigap.intake.models import OutreachOperation, Report
 
@@ -66,7 +71,15 @@ def can_view_report(user: User, obj: Any) -> bool:
 def can_view_reporter(user: User, obj: Any) -> bool:
     if obj is None:
         return bool(regencies_with_role(user, *TRIAGE_ROLES))
-    return isinstance(obj, Report) and _triages_regency(user, obj.regency_code)
+    if not isinstance(obj, Report):
+        return False
+    if _triages_regency(user, obj.regency_code):
+        return True
+    return (
+        obj.case_id is not None
+        and has_section_grant(user, REPORTER_IDENTITY, case_id=obj.case_id)
+        and can_view_report(user, obj)
+    )
 
 
 @policy("intake.record")

@@ -19,11 +19,13 @@ from sigap.accounts.models import Agency, User
 from sigap.api.pagination import Page, PageParams, paginate_queryset
 from sigap.api.problems import Conflict
 from sigap.cases.selectors import case_get_for
+from sigap.children import services as child_services
 from sigap.children.models import FamilyMember
+from sigap.children.policies import sees_identity_numbers
 from sigap.core.access import api_rule, require
 from sigap.geo.models import Region
 from sigap.referrals import selectors, services
-from sigap.referrals.models import Kind, Referral, Section
+from sigap.referrals.models import Kind, Referral, Section, SectionGrant, SensitiveSection
 from sigap.referrals.pdf import transfer_summary_pdf
 from sigap.referrals.policies import referral_access
 from sigap.referrals.selectors import ReferralFilters
@@ -260,7 +262,7 @@ def referral_section_get(request: HttpRequest, referral_id: uuid.UUID, section: 
         services.referral_refuse_section(actor=user, referral=referral, section=section)
         raise Http404
     as_of = referral.closed_at if referral.kind == Kind.TRANSFER else None
-    shared = selectors.shared_sections_for(referral=referral, as_of=as_of)
+    shared = selectors.shared_sections_for(referral=referral, as_of=as_of, viewer=user)
     payload = selectors.transfer_payload(referral=referral, shared=shared)
     services.referral_record_view(actor=user, referral=referral, sections=[section], via="api")
     keys = {
@@ -390,7 +392,7 @@ def referral_consent_withdraw(
 def referral_transfer_package(request: HttpRequest, referral_id: uuid.UUID) -> Any:
     user = _user(request)
     referral = _referral(request, referral_id, "referral.export")
-    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at, viewer=user)
     package = services.package_sign(selectors.transfer_payload(referral=referral, shared=shared))
     services.referral_record_export(actor=user, referral=referral, export_format="json")
     return package
@@ -412,7 +414,7 @@ def referral_transfer_package(request: HttpRequest, referral_id: uuid.UUID) -> A
 def referral_transfer_pdf(request: HttpRequest, referral_id: uuid.UUID) -> HttpResponse:
     user = _user(request)
     referral = _referral(request, referral_id, "referral.export")
-    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at, viewer=user)
     package = services.package_sign(selectors.transfer_payload(referral=referral, shared=shared))
     content = transfer_summary_pdf(referral=referral, shared=shared, package=package)
     services.referral_record_export(actor=user, referral=referral, export_format="pdf")
@@ -476,3 +478,133 @@ def referral_break_glass(request: HttpRequest, payload: BreakGlassIn) -> tuple[i
         raise ValidationError({"number": _("No case with this number in your city.")})
     access = services.break_glass_open(actor=user, case=case, reason=payload.reason)
     return 201, {"id": access.pk, "case_id": access.case_id, "expires_at": access.expires_at}
+
+
+# --- sensitive sections -----------------------------------------------------------------------------
+
+
+class SectionGrantIn(Schema):
+    user_id: int
+    section: Literal["psych_notes", "sexual_violence", "reporter_identity", "identity_numbers"]
+    reason: str = Field(max_length=2000)
+    expires_at: datetime | None = None
+
+
+class SectionRevokeIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
+class SectionGrantOut(Schema):
+    id: int
+    case_id: uuid.UUID
+    user_id: int
+    user: str
+    section: str
+    reason: str
+    granted_by: str
+    granted_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    is_current: bool
+
+
+def _grant_out(g: SectionGrant) -> dict[str, Any]:
+    return {
+        "id": g.pk,
+        "case_id": g.case_id,
+        "user_id": g.user_id,
+        "user": g.user.display_name,
+        "section": g.section,
+        "reason": g.reason,
+        "granted_by": g.granted_by.display_name,
+        "granted_at": g.granted_at,
+        "expires_at": g.expires_at,
+        "revoked_at": g.revoked_at,
+        "is_current": g.is_current,
+    }
+
+
+@router.get(
+    "/cases/{case_id}/section-grants",
+    response=list[SectionGrantOut],
+    summary="Grants of sensitive sections on a case (owner and supervisors)",
+)
+@api_rule("section.grants")
+def section_grant_list(request: HttpRequest, case_id: uuid.UUID) -> list[dict[str, Any]]:
+    user = _user(request)
+    case = case_get_for(user=user, case_id=case_id)
+    require(user, "section.grants", case)
+    return [_grant_out(g) for g in selectors.section_grants_for_case(case=case)]
+
+
+@router.post(
+    "/cases/{case_id}/section-grants",
+    response={201: SectionGrantOut},
+    summary="Grant a sensitive section of a case to a person (lead agency's supervisors)",
+)
+@api_rule("section.grant")
+def section_grant_create(
+    request: HttpRequest, case_id: uuid.UUID, payload: SectionGrantIn
+) -> tuple[int, dict[str, Any]]:
+    user = _user(request)
+    case = case_get_for(user=user, case_id=case_id)
+    require(user, "section.grant", case)
+    grantee = User.objects.filter(pk=payload.user_id, is_active=True).first()
+    if grantee is None:
+        raise ValidationError({"user_id": _("No such user.")})
+    grant = services.section_grant(
+        actor=user,
+        case=case,
+        user=grantee,
+        section=payload.section,
+        reason=payload.reason,
+        expires_at=payload.expires_at,
+    )
+    return 201, _grant_out(grant)
+
+
+@router.post(
+    "/section-grants/{grant_id}/revoke",
+    response=SectionGrantOut,
+    summary="Revoke a grant of a sensitive section (lead agency's supervisors)",
+)
+@api_rule("section.grant")
+def section_grant_revoke_op(
+    request: HttpRequest, grant_id: int, payload: SectionRevokeIn
+) -> dict[str, Any]:
+    user = _user(request)
+    grant = selectors.section_grant_get_for(user=user, grant_id=grant_id)
+    require(user, "section.grant", grant)
+    return _grant_out(services.section_grant_revoke(actor=user, grant=grant, note=payload.note))
+
+
+class IdentityNumbersOut(Schema):
+    nik: str
+    family_card_number: str
+
+
+@router.get(
+    "/referrals/{referral_id}/identity-numbers",
+    response=IdentityNumbersOut,
+    summary="The child's NIK and family card through a referral (grant holders; audited)",
+)
+@api_rule("referral.view")
+def referral_identity_numbers_get(request: HttpRequest, referral_id: uuid.UUID) -> Any:
+    user = _user(request)
+    referral = _referral(request, referral_id)
+    child = referral.case.child
+    if not (
+        referral_access(user, referral).sees_sections
+        and referral.shares(Section.IDENTITY)
+        and sees_identity_numbers(user, child)
+    ):
+        services.referral_refuse_section(
+            actor=user, referral=referral, section=SensitiveSection.IDENTITY_NUMBERS
+        )
+        raise Http404
+    child_services.child_sensitive_view(actor=user, child=child, what="identity_numbers")
+    numbers = child_services.child_identity_numbers(child)
+    return {
+        "nik": numbers.get("nik") or "",
+        "family_card_number": numbers.get("family_card_number") or "",
+    }

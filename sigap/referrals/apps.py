@@ -14,11 +14,13 @@ class ReferralsConfig(AppConfig):
             register_case_link,
             register_case_visibility,
         )
+        from sigap.children.sections import register_grant_lookup
         from sigap.core.navigation import NavEntry, register_nav
         from sigap.referrals import policies, timeline  # noqa: F401  (register on import)
 
         register_case_visibility(policies.emergency_case_visibility)
         register_case_grant(policies.emergency_case_grant)
+        register_grant_lookup(policies.current_section_grants)
         register_case_link(
             CaseLink(_("Referrals"), "referrals:case-referrals", "case.view", "bi-send", order=20)
         )
@@ -29,6 +31,15 @@ class ReferralsConfig(AppConfig):
                 "access.case_log",
                 "bi-eye",
                 order=30,
+            )
+        )
+        register_case_link(
+            CaseLink(
+                _("Sensitive sections"),
+                "referrals:case-section-grants",
+                "section.grants",
+                "bi-shield-lock",
+                order=35,
             )
         )
         register_nav(

@@ -17,6 +17,7 @@ from sigap.referrals.models import (
     Kind,
     ReviewOutcome,
     Section,
+    SensitiveSection,
     Service,
     SimfoniService,
     Status,
@@ -217,4 +218,30 @@ class ReviewForm(forms.Form):
         choices=ReviewOutcome.choices,
         widget=forms.RadioSelect(attrs={"class": "form-check-input"}),
     )
+    note = forms.CharField(label=_("Note"), widget=TEXT, required=False, max_length=2000)
+
+
+class SectionGrantForm(forms.Form):
+    user = UserChoiceField(label=_("Person"), queryset=User.objects.none())
+    section = forms.ChoiceField(label=_("Section"), choices=SensitiveSection.choices)
+    reason = forms.CharField(
+        label=_("Why this person needs it"),
+        widget=TEXT,
+        max_length=2000,
+        help_text=_("Recorded with the grant and shown to the case's owner."),
+    )
+    expires_at = forms.DateTimeField(
+        label=_("Until"),
+        required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%d"],
+        help_text=_("Optional: the grant ends by itself at this time."),
+    )
+
+    def __init__(self, *args: Any, people: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = people  # type: ignore[attr-defined]
+
+
+class SectionRevokeForm(forms.Form):
     note = forms.CharField(label=_("Note"), widget=TEXT, required=False, max_length=2000)

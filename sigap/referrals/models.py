@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from sigap.children import sections
 from sigap.core.models import TimeStampedModel, VersionedModel
 
 
@@ -484,3 +485,72 @@ class EmergencyAccess(models.Model):
     @property
     def is_current(self) -> bool:
         return self.ended_at is None and self.expires_at > timezone.now()
+
+
+# --- sensitive sections ---------------------------------------------------------------------------
+
+
+class SensitiveSection(models.TextChoices):
+    """Sections that need an explicit per-case grant beyond their default holders (the values
+    are the keys of sigap.children.sections, where the lower apps ask for them)."""
+
+    PSYCH_NOTES = sections.PSYCH_NOTES, _("Psychologist's notes")
+    SEXUAL_VIOLENCE = sections.SEXUAL_VIOLENCE, _("Details of sexual violence")
+    REPORTER_IDENTITY = sections.REPORTER_IDENTITY, _("The reporter's identity")
+    IDENTITY_NUMBERS = sections.IDENTITY_NUMBERS, _("NIK and family card number")
+
+
+class SectionGrant(models.Model):
+    """`user` may see `section` of `case` (and, for identity numbers, of its child) although
+    their role does not give it: granted by a supervisor of the case's lead agency, with a
+    reason, until revoked or until `expires_at`. Append-only history: a revoked grant stays."""
+
+    case = models.ForeignKey(
+        "cases.Case", on_delete=models.PROTECT, related_name="+", verbose_name=_("case")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("granted to"),
+    )
+    section = models.CharField(_("section"), max_length=20, choices=SensitiveSection.choices)
+    reason = models.TextField(_("reason"))
+    granted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    granted_at = models.DateTimeField(_("granted"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    revoke_note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-granted_at", "-id"]
+        verbose_name = _("section grant")
+        verbose_name_plural = _("section grants")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="section_grant_has_reason"),
+            # One unrevoked grant per person, case and section (an expired one is closed by the
+            # service before a new one is made).
+            models.UniqueConstraint(
+                fields=["case", "user", "section"],
+                condition=Q(revoked_at__isnull=True),
+                name="section_grant_one_open",
+            ),
+        ]
+        indexes = [
+            # The lookup on every request that needs it: the user's unrevoked grants.
+            models.Index(fields=["user", "revoked_at"], name="section_grant_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_section_display()} → {self.user_id} ({self.case_id})"
+
+    @property
+    def is_current(self) -> bool:
+        return self.revoked_at is None and (
+            self.expires_at is None or self.expires_at > timezone.now()
+        )

@@ -153,8 +153,9 @@ def _sections(w: _Writer, shared: SharedSections) -> None:
         w.heading(_("Case summary and risk"))
         w.row(_("Case"), f"{case.number} · {case.get_stage_display()}")
         risk = case.get_risk_level_display()
-        w.row(_("Risk"), f"{risk}: {case.risk_reason}" if case.risk_reason else risk)
-        w.row(_("Summary"), case.summary)
+        reason = "" if shared.details_hidden else case.risk_reason
+        w.row(_("Risk"), f"{risk}: {reason}" if reason else risk)
+        w.row(_("Summary"), _("hidden") if shared.details_hidden else case.summary)
         w.row(_("AMPK categories"), "; ".join(shared.ampk_labels))
         w.row(_("Types of violence"), ", ".join(shared.violence_labels))
         if case.exploitation_activity:
@@ -169,8 +170,9 @@ def _sections(w: _Writer, shared: SharedSections) -> None:
         else:
             for d in shared.assessment.domains:
                 score = "—" if d["score"] is None else d["score"]
-                w.item(f"{d['label']}: {score}" + (f" — {d['notes']}" if d["notes"] else ""))
-            if shared.assessment.summary:
+                notes = "" if shared.details_hidden else d["notes"]
+                w.item(f"{d['label']}: {score}" + (f" — {notes}" if notes else ""))
+            if shared.assessment.summary and not shared.details_hidden:
                 w.para(shared.assessment.summary)
     if shared.has("plan"):
         w.heading(_("Case plan"))
@@ -188,7 +190,7 @@ def _sections(w: _Writer, shared: SharedSections) -> None:
         for n in shared.notes:
             who = n.author.display_name if n.author_id else ""
             w.para(f"{n.occurred_on:%d-%m-%Y} · {n.get_kind_display()} · {who}", size=8.5)
-            w.para(n.text)
+            w.para(_("hidden") if shared.details_hidden else n.text)
             w.pdf.ln(1)
         if not shared.notes:
             w.para(_("No notes."))

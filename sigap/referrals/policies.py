@@ -17,6 +17,12 @@ police child unit) may open a case of their own regency outside these rules, wit
 SIGAP_BREAK_GLASS_HOURS (4 by default). Supervisors because they are already the accountable,
 senior, 2FA-protected staff who are called at night; no new role flag to hand out and forget.
 The grant is read-only (no work, no notes) and is registered with the cases app as a CaseGrant.
+
+Sensitive sections (psychologist notes, details of sexual violence, the reporter's identity, NIK
+and family card): their default holders are decided by the apps that own them; anyone else needs
+a SectionGrant on the case, made and revoked only by a supervisor of the case's lead agency.
+Seeing the case through a referral, a transfer's history or break-the-glass gives no section,
+even when the referral shares the part of the case the section belongs to.
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from sigap.referrals.models import (
     EmergencyAccess,
     Kind,
     Referral,
+    SectionGrant,
     Status,
 )
 
@@ -328,3 +335,43 @@ def can_see_case_access_log(user: User, obj: Any) -> bool:
 @policy("access.unusual")
 def can_see_unusual_access(user: User, obj: Any) -> bool:
     return bool(_supervised(user))
+
+
+# --- sensitive sections -------------------------------------------------------------------------
+
+
+def current_section_grants(user: User) -> list[tuple[Any, Any, str]]:
+    """Registered with sigap.children.sections: (case_id, child_id, section) of the user's
+    current grants. One query, only asked when no default rule already decided."""
+    now = timezone.now()
+    return list(
+        SectionGrant.objects.filter(user=user, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .values_list("case_id", "case__child_id", "section")
+    )
+
+
+def manages_section_grants(user: User, case: Case) -> bool:
+    """Only a supervisor of the case's lead agency grants and revokes sensitive sections."""
+    return user.has_role(Role.SUPERVISOR, agency_id=case.lead_agency_id)
+
+
+@policy("section.grants")
+def can_see_section_grants(user: User, obj: Any) -> bool:
+    """The list of a case's grants: whoever may see who accessed the case (its owner and the
+    lead agency's supervisors)."""
+    if obj is None:
+        return user.has_role(Role.SUPERVISOR, Role.CASE_WORKER)
+    return isinstance(obj, Case) and (
+        manages_section_grants(user, obj) or can_see_case_access_log(user, obj)
+    )
+
+
+@policy("section.grant")
+def can_grant_section(user: User, obj: Any) -> bool:
+    """obj: the Case (fetched through the case selectors), or a SectionGrant to revoke."""
+    if obj is None:
+        return bool(_supervised(user))
+    if isinstance(obj, SectionGrant):
+        return obj.revoked_at is None and manages_section_grants(user, obj.case)
+    return isinstance(obj, Case) and manages_section_grants(user, obj)

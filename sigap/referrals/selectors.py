@@ -23,6 +23,7 @@ from sigap.cases.models import (
     CategoryKind,
     PlanAction,
 )
+from sigap.cases.sections import sexual_violence_details_hidden
 from sigap.children.models import FamilyMember
 from sigap.core.models import AuditEvent
 from sigap.referrals.models import (
@@ -30,6 +31,7 @@ from sigap.referrals.models import (
     EmergencyAccess,
     Referral,
     Section,
+    SectionGrant,
     Status,
 )
 from sigap.referrals.policies import referral_access, referral_visibility_q
@@ -163,6 +165,10 @@ class SharedSections:
     people: list[Any] = field(default_factory=list)
     perpetrator_relatives: list[Any] = field(default_factory=list)
     as_of: datetime | None = None
+    # A case of sexual violence seen by someone who holds neither the default role nor a grant
+    # for its details (sigap.cases.sections): summary, risk reason, assessment and note texts
+    # are left out; the categories stay.
+    details_hidden: bool = False
 
     def has(self, section: str) -> bool:
         return section in self.sections
@@ -171,13 +177,22 @@ class SharedSections:
 NOTES_SHARED = 30
 
 
-def shared_sections_for(*, referral: Referral, as_of: datetime | None = None) -> SharedSections:
+def shared_sections_for(
+    *, referral: Referral, as_of: datetime | None = None, viewer: User | None = None
+) -> SharedSections:
     """The shared sections of `referral` (the caller has checked referral_access.sees_sections).
     `as_of` limits what is shown to what existed then (a transfer seen by its former owner).
+    With `viewer`, the details of sexual violence are left out unless the viewer may see them.
     One query per shared section at most, whatever the size of the case."""
     case: Case = referral.case
     sections = [s for s in Section.values if referral.shares(s)]
     out = SharedSections(sections=sections, case=case, as_of=as_of)
+    if viewer is not None or Section.SUMMARY in sections:
+        # The categories say whether the case is one of sexual violence, and are the summary's.
+        cats = list(CaseCategory.objects.filter(case=case))
+        case._prefetched_objects_cache = {"categories": cats}  # type: ignore[attr-defined]
+    if viewer is not None:
+        out.details_hidden = sexual_violence_details_hidden(viewer, case)
 
     def until(qs: QuerySet[Any], name: str = "created_at") -> QuerySet[Any]:
         return qs.filter(**{f"{name}__lte": as_of}) if as_of else qs
@@ -185,8 +200,6 @@ def shared_sections_for(*, referral: Referral, as_of: datetime | None = None) ->
     if Section.IDENTITY in sections:
         out.child = case.child
     if Section.SUMMARY in sections:
-        cats = list(CaseCategory.objects.filter(case=case))
-        case._prefetched_objects_cache = {"categories": cats}  # type: ignore[attr-defined]
         out.ampk_labels = case.labels(CategoryKind.AMPK)
         out.violence_labels = case.labels(CategoryKind.VIOLENCE)
     if Section.ASSESSMENT in sections:
@@ -468,14 +481,17 @@ def transfer_payload(*, referral: Referral, shared: SharedSections) -> dict[str,
             "address": child.address,
         },
     }
+    hidden = shared.details_hidden
+    if hidden:
+        payload["case"].update(summary=None, risk_reason=None, details_hidden=True)
     if shared.assessment is not None:
         payload["assessment"] = {
             "completed_at": _iso(shared.assessment.completed_at),
             "domains": [
-                {"domain": d["key"], "score": d["score"], "notes": d["notes"]}
+                {"domain": d["key"], "score": d["score"], "notes": None if hidden else d["notes"]}
                 for d in shared.assessment.domains
             ],
-            "summary": shared.assessment.summary,
+            "summary": None if hidden else shared.assessment.summary,
         }
     if shared.plan is not None:
         payload["plan"] = {
@@ -493,7 +509,8 @@ def transfer_payload(*, referral: Referral, shared: SharedSections) -> dict[str,
             ],
         }
     payload["notes"] = [
-        {"date": _iso(n.occurred_on), "kind": n.kind, "text": n.text} for n in shared.notes
+        {"date": _iso(n.occurred_on), "kind": n.kind, "text": None if hidden else n.text}
+        for n in shared.notes
     ]
     payload["family"] = [
         {
@@ -512,3 +529,40 @@ def transfer_payload(*, referral: Referral, shared: SharedSections) -> dict[str,
         for link in shared.people
     ]
     return payload
+
+
+# --- sensitive sections ---------------------------------------------------------------------------
+
+
+def section_grants_for_case(*, case: Case) -> list[SectionGrant]:
+    """Every grant of `case`, current first (the caller checked section.grants)."""
+    grants = list(
+        SectionGrant.objects.filter(case=case).select_related("user", "granted_by", "revoked_by")
+    )
+    grants.sort(key=lambda g: (not g.is_current, -g.granted_at.timestamp()))
+    return grants
+
+
+def section_grantees_for(*, case: Case) -> QuerySet[User]:
+    """The people a section of `case` may be granted to (see services.section_grantee_ids)."""
+    from sigap.referrals.services import section_grantee_ids
+
+    return User.objects.filter(pk__in=sorted(section_grantee_ids(case=case))).order_by(
+        "full_name", "username"
+    )
+
+
+def section_grant_get_for(*, user: User, grant_id: Any) -> SectionGrant:
+    """A grant on a case `user` may see, or Http404."""
+    from sigap.cases.policies import case_visibility_q
+
+    grant = (
+        SectionGrant.objects.filter(
+            pk=grant_id, case__in=Case.objects.filter(case_visibility_q(user)).values("pk")
+        )
+        .select_related("case", "case__lead_agency", "user", "granted_by")
+        .first()
+    )
+    if grant is None:
+        raise Http404
+    return grant

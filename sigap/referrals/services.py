@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -29,12 +29,14 @@ from sigap.cases import services as case_services
 from sigap.cases.models import Case, CaseRole
 from sigap.cases.policies import forget_access as forget_case_access
 from sigap.children.models import FamilyMember
+from sigap.children.sections import forget_section_grants
 from sigap.core.audit import audit_log
 from sigap.geo.models import Region
 from sigap.referrals import policies
 from sigap.referrals.models import (
     ACTIVE_STATUSES,
     CYBER_SERVICES,
+    OPEN_STATUSES,
     ChildView,
     ConsentBasis,
     EmergencyAccess,
@@ -44,6 +46,8 @@ from sigap.referrals.models import (
     ReferralNote,
     ReviewOutcome,
     Section,
+    SectionGrant,
+    SensitiveSection,
     Service,
     ServiceRecord,
     SimfoniService,
@@ -948,3 +952,124 @@ def break_glass_review(
         extra={"emergency_access": fresh.pk, "outcome": outcome},
     )
     return fresh
+
+
+# --- sensitive sections ---------------------------------------------------------------------------
+
+MIN_GRANT_REASON = 10  # characters
+
+
+@transaction.atomic
+def section_grant(
+    *,
+    actor: User,
+    case: Case,
+    user: User,
+    section: str,
+    reason: str,
+    expires_at: datetime | None = None,
+) -> SectionGrant:
+    """Let `user` see `section` of `case` (a supervisor of the lead agency decides, with a
+    reason; optionally until `expires_at`). An expired grant of the same section is closed and
+    replaced; a current one is refused (revoke it first, or let it run)."""
+    if not policies.manages_section_grants(actor, case):
+        raise PermissionDenied
+    reason = " ".join((reason or "").split())
+    errors: dict[str, str] = {}
+    if section not in SensitiveSection.values:
+        errors["section"] = _("Choose a section.")
+    if len(reason) < MIN_GRANT_REASON:
+        errors["reason"] = _("Say why this person needs the section (at least 10 characters).")
+    now = timezone.now()
+    if expires_at is not None and expires_at <= now:
+        errors["expires_at"] = _("The end of the grant must be in the future.")
+    if user.pk == actor.pk:
+        errors["user"] = _("You already see every section of your agency's cases.")
+    elif user.pk not in section_grantee_ids(case=case):
+        errors["user"] = _(
+            "Choose someone of the lead agency or of an agency the case is referred to."
+        )
+    if errors:
+        raise ValidationError(errors)
+    Case.objects.select_for_update().filter(pk=case.pk).first()  # one grant decision at a time
+    open_grant = SectionGrant.objects.filter(
+        case=case, user=user, section=section, revoked_at__isnull=True
+    ).first()
+    if open_grant is not None:
+        if open_grant.is_current:
+            raise ValidationError(
+                {"user": _("This person already holds a current grant for this section.")}
+            )
+        open_grant.revoked_at, open_grant.revoked_by = now, actor
+        open_grant.revoke_note = "expired; replaced by a new grant"
+        open_grant.save(update_fields=["revoked_at", "revoked_by", "revoke_note"])
+    grant = SectionGrant.objects.create(
+        case=case,
+        user=user,
+        section=section,
+        reason=reason,
+        granted_by=actor,
+        granted_at=now,
+        expires_at=expires_at,
+    )
+    forget_section_grants(user)
+    audit_log(
+        actor=actor,
+        action="section.granted",
+        obj=case,
+        agency_id=case.lead_agency_id,
+        extra={
+            "grant": grant.pk,
+            "user": user.pk,
+            "section": section,
+            "expires_at": expires_at.isoformat() if expires_at else None,
+        },
+    )
+    return grant
+
+
+@transaction.atomic
+def section_grant_revoke(*, actor: User, grant: SectionGrant, note: str = "") -> SectionGrant:
+    fresh = SectionGrant.objects.select_for_update().select_related("case").get(pk=grant.pk)
+    if not policies.manages_section_grants(actor, fresh.case):
+        raise PermissionDenied
+    if fresh.revoked_at is not None:
+        raise ValidationError({"__all__": _("This grant was already revoked.")})
+    fresh.revoked_at, fresh.revoked_by = timezone.now(), actor
+    fresh.revoke_note = (note or "").strip()[:2000]
+    fresh.save(update_fields=["revoked_at", "revoked_by", "revoke_note"])
+    forget_section_grants(grant.user)
+    audit_log(
+        actor=actor,
+        action="section.revoked",
+        obj=fresh.case,
+        agency_id=fresh.case.lead_agency_id,
+        extra={"grant": fresh.pk, "user": fresh.user_id, "section": fresh.section},
+    )
+    return fresh
+
+
+def section_grantee_ids(*, case: Case) -> set[int]:
+    """Who may be given a section of `case`: people with a child-data role at the lead agency,
+    at an agency the case is referred or being transferred to, and the holders of a current
+    break-the-glass on it. Nobody else has a way to the case to read the section in."""
+    agencies = {case.lead_agency_id}
+    agencies |= set(
+        Referral.objects.filter(case=case, status__in=sorted(OPEN_STATUSES))
+        .exclude(to_agency__isnull=True)
+        .values_list("to_agency_id", flat=True)
+    )
+    ids = set(
+        User.objects.filter(
+            is_active=True,
+            memberships__agency_id__in=sorted(agencies),
+            memberships__is_active=True,
+            memberships__role__in=sorted(CHILD_DATA_ROLES),
+        ).values_list("pk", flat=True)
+    )
+    ids |= set(
+        EmergencyAccess.objects.filter(
+            case=case, ended_at__isnull=True, expires_at__gt=timezone.now()
+        ).values_list("user_id", flat=True)
+    )
+    return ids

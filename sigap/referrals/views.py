@@ -17,10 +17,12 @@ from django.views.decorators.http import require_POST
 
 from sigap.accounts.models import User
 from sigap.cases.selectors import case_get_for
+from sigap.children import services as child_services
+from sigap.children.policies import sees_identity_numbers
 from sigap.core.access import can, require, rule
 from sigap.core.pagination import paginate
 from sigap.referrals import forms, selectors, services
-from sigap.referrals.models import Kind, Referral, Section, child_consent_age
+from sigap.referrals.models import Kind, Referral, Section, SensitiveSection, child_consent_age
 from sigap.referrals.pdf import transfer_summary_pdf
 from sigap.referrals.policies import referral_access
 from sigap.referrals.selectors import ReferralFilters
@@ -248,7 +250,7 @@ def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
     shared = None
     if access.sees_sections:
         as_of = referral.closed_at if referral.kind == Kind.TRANSFER else None
-        shared = selectors.shared_sections_for(referral=referral, as_of=as_of)
+        shared = selectors.shared_sections_for(referral=referral, as_of=as_of, viewer=user)
     services.referral_record_view(
         actor=user, referral=referral, sections=shared.sections if shared else []
     )
@@ -260,6 +262,9 @@ def referral_detail(request: HttpRequest, pk: Any) -> HttpResponse:
             "access": access,
             "shared": shared,
             "detail": selectors.referral_detail_for(referral=referral),
+            "can_identity_numbers": shared is not None
+            and shared.child is not None
+            and sees_identity_numbers(user, referral.case.child),
             "consent_problem": services.consent_problem(referral)
             if referral.status == "draft"
             else None,
@@ -280,7 +285,7 @@ def referral_section(request: HttpRequest, pk: Any, section: str) -> HttpRespons
         services.referral_refuse_section(actor=user, referral=referral, section=section)
         raise Http404
     as_of = referral.closed_at if referral.kind == Kind.TRANSFER else None
-    shared = selectors.shared_sections_for(referral=referral, as_of=as_of)
+    shared = selectors.shared_sections_for(referral=referral, as_of=as_of, viewer=user)
     shared.sections = [section]
     services.referral_record_view(actor=user, referral=referral, sections=[section])
     return render(
@@ -428,8 +433,8 @@ def note_add(request: HttpRequest, pk: Any) -> HttpResponse:
 # --- transfer exports -----------------------------------------------------------------------------
 
 
-def _transfer_payload(referral: Referral) -> dict[str, Any]:
-    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+def _transfer_payload(referral: Referral, user: User) -> dict[str, Any]:
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at, viewer=user)
     return selectors.transfer_payload(referral=referral, shared=shared)
 
 
@@ -438,7 +443,7 @@ def transfer_summary(request: HttpRequest, pk: Any) -> HttpResponse:
     """A print-ready summary (the browser's "Save as PDF" makes the PDF)."""
     user = _user(request)
     referral = _referral(request, pk, "referral.export")
-    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at, viewer=user)
     services.referral_record_export(actor=user, referral=referral, export_format="html")
     return render(
         request,
@@ -452,7 +457,7 @@ def transfer_package(request: HttpRequest, pk: Any) -> HttpResponse:
     """The signed JSON package for a regency that does not run Sigap."""
     user = _user(request)
     referral = _referral(request, pk, "referral.export")
-    package = services.package_sign(_transfer_payload(referral))
+    package = services.package_sign(_transfer_payload(referral, user))
     services.referral_record_export(actor=user, referral=referral, export_format="json")
     response = HttpResponse(
         json.dumps(package, ensure_ascii=False, indent=2, sort_keys=True),
@@ -469,7 +474,7 @@ def transfer_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
     printed (sigap.referrals.pdf). Same rule and audit as the JSON package."""
     user = _user(request)
     referral = _referral(request, pk, "referral.export")
-    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at)
+    shared = selectors.shared_sections_for(referral=referral, as_of=referral.closed_at, viewer=user)
     package = services.package_sign(selectors.transfer_payload(referral=referral, shared=shared))
     content = transfer_summary_pdf(referral=referral, shared=shared, package=package)
     services.referral_record_export(actor=user, referral=referral, export_format="pdf")
@@ -477,6 +482,96 @@ def transfer_pdf(request: HttpRequest, pk: Any) -> HttpResponse:
     response["Content-Disposition"] = f'attachment; filename="{referral.reference}.pdf"'
     response["Cache-Control"] = "no-store"
     return response
+
+
+# --- sensitive sections --------------------------------------------------------------------------
+
+
+@rule("section.grants")
+def case_section_grants(request: HttpRequest, case_id: Any) -> HttpResponse:
+    """The per-case grants of sensitive sections: listed for the case's owner and supervisors,
+    made by a supervisor of the lead agency (POST)."""
+    user = _user(request)
+    case = case_get_for(user=user, case_id=case_id)
+    require(user, "section.grants", case)
+    may_grant = can(user, "section.grant", case)
+    form = None
+    if may_grant:
+        form = forms.SectionGrantForm(
+            request.POST or None, people=selectors.section_grantees_for(case=case)
+        )
+    if request.method == "POST":
+        require(user, "section.grant", case)
+        assert form is not None
+        if form.is_valid():
+            try:
+                services.section_grant(actor=user, case=case, **form.cleaned_data)
+            except ValidationError as exc:
+                _add_errors(form, exc)
+            else:
+                messages.success(request, _("The section has been granted."))
+                return redirect("referrals:case-section-grants", case_id=case.pk)
+    return render(
+        request,
+        "referrals/case_section_grants.html",
+        {
+            "case": case,
+            "grants": selectors.section_grants_for_case(case=case),
+            "form": form,
+            "may_grant": may_grant,
+        },
+        status=422 if form is not None and form.errors else 200,
+    )
+
+
+@rule("section.grant")
+def section_grant_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    """Revoke a grant, after a confirmation page."""
+    user = _user(request)
+    grant = selectors.section_grant_get_for(user=user, grant_id=pk)
+    require(user, "section.grant", grant)
+    form = forms.SectionRevokeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.section_grant_revoke(actor=user, grant=grant, note=form.cleaned_data["note"])
+        except ValidationError as exc:
+            _add_errors(form, exc)
+        else:
+            messages.success(request, _("The grant has been revoked."))
+            return redirect("referrals:case-section-grants", case_id=grant.case_id)
+    return _form_page(request, "referrals/section_revoke.html", {"grant": grant}, form)
+
+
+@rule("referral.view")
+def referral_identity_numbers(request: HttpRequest, pk: Any) -> HttpResponse:
+    """The child's NIK and family card through a referral that shares the identity section:
+    only for a holder of the identity numbers (a grant, for the receiving side), while the
+    sections are open to the user. Refused with a 404 and an audit event otherwise."""
+    user = _user(request)
+    referral = _referral(request, pk)
+    child = referral.case.child
+    if not (
+        referral_access(user, referral).sees_sections
+        and referral.shares(Section.IDENTITY)
+        and sees_identity_numbers(user, child)
+    ):
+        services.referral_refuse_section(
+            actor=user, referral=referral, section=SensitiveSection.IDENTITY_NUMBERS
+        )
+        raise Http404
+    child_services.child_sensitive_view(actor=user, child=child, what="identity_numbers")
+    template = "referrals/identity_numbers.html"
+    if request.headers.get("HX-Request"):
+        template += "#numbers"
+    return render(
+        request,
+        template,
+        {
+            "referral": referral,
+            "child": child,
+            "numbers": child_services.child_identity_numbers(child),
+        },
+    )
 
 
 # --- break-the-glass -----------------------------------------------------------------------------

@@ -129,11 +129,15 @@ def test_child_policies_on_object(persona, action, child, request):
     assert can(persona, action, child) == (name in OBJECT_EXPECTATIONS[action])
 
 
-def test_case_worker_who_sees_the_child_may_read_sensitive(child, case_worker):
+def test_seeing_the_child_is_not_enough_to_read_sensitive(child, case_worker):
+    """A case worker who sees the child through some other rule (a referral, break-the-glass)
+    is no default holder of the identity numbers: that needs the lead agency's case team or a
+    per-case grant (#7 point 5; sigap/referrals/tests/test_section_grants.py)."""
     saved_rules = list(access._visibility_rules)
     register_child_visibility(lambda user: Q(pk=child.pk) if user == case_worker else None)
     try:
-        assert can(case_worker, "children.view_sensitive", child)
+        assert can(case_worker, "children.view", child)
+        assert not can(case_worker, "children.view_sensitive", child)
     finally:
         access._visibility_rules[:] = saved_rules
 

@@ -66,6 +66,12 @@ MATRIX = {
     "referrals:transfer-summary": html(**SENDERS),
     "referrals:transfer-package": html(**SENDERS),
     "referrals:transfer-pdf": html(**SENDERS),
+    # sensitive sections: listed for the case's owner and the lead agency's supervisors, granted
+    # and revoked by those supervisors only; the NIK through a referral for default holders
+    # (the sending team here) and grant holders (the police officer holds none in the sample)
+    "referrals:case-section-grants": html(403, **SENDERS, outsider=404),
+    "referrals:section-grant-revoke": SUPERVISORS_ONLY,
+    "referrals:referral-identity-numbers": html(**SENDERS),
     "referrals:break-glass": SUPERVISORS_ONLY,
     "referrals:emergency-review": SUPERVISORS_ONLY,
     "referrals:emergency-decide": SUPERVISORS_ONLY,
@@ -84,6 +90,11 @@ MATRIX = {
     "api:referral_transfer_pdf": api(**SENDERS),
     "api:referral_list_for_case": api(**SENDERS),
     "api:referral_case_access_log": api(403, **SENDERS, outsider=404),
+    "api:section_grant_list": api(403, **SENDERS, outsider=404),
+    # POST shares its path with the list: GET answers the list (writes: test_section_grants.py)
+    "api:section_grant_create": api(403, **SENDERS, outsider=404),
+    "api:section_grant_revoke_op": row(405),
+    "api:referral_identity_numbers_get": api(**SENDERS),
     "api:referral_transition": row(405),
     "api:referral_service_add": row(405),
     "api:referral_note_add": row(405),
@@ -170,6 +181,18 @@ def _emergency(get: Any) -> Any:
     )
 
 
+def _grant(get: Any) -> Any:
+    from sigap.referrals import services
+
+    return services.section_grant(
+        actor=get("supervisor"),
+        case=_case(get),
+        user=get("psychologist"),
+        section="psych_notes",
+        reason="Counselling needs the earlier sessions",
+    )
+
+
 def _pk(builder: Any) -> Any:
     return lambda get: {"pk": builder(get).pk}
 
@@ -210,6 +233,13 @@ KWARGS = {
     "referrals:transfer-package": _pk(_external_transfer),
     "referrals:transfer-pdf": _pk(_external_transfer),
     "referrals:emergency-decide": lambda get: {"access_id": _emergency(get).pk},
+    "referrals:case-section-grants": _case_id,
+    "referrals:section-grant-revoke": _pk(_grant),
+    "referrals:referral-identity-numbers": _pk(_accepted),
+    "api:section_grant_list": _case_id,
+    "api:section_grant_create": _case_id,
+    "api:section_grant_revoke_op": lambda get: {"grant_id": _grant(get).pk},
+    "api:referral_identity_numbers_get": _rid(_accepted),
     "api:referral_get": _rid(_accepted),
     "api:referral_get#draft": _rid(_draft),
     "api:referral_section_get": _section(_accepted, "identity", "referral_id"),
