@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from sigap.accounts.models import User
@@ -31,15 +31,17 @@ LIST_CAP = 1000
 
 # How the access log names the common events (others show their code).
 ACCESS_LABELS = {
-    "case.view": _lazy("Opened the case"),
-    "child.view": _lazy("Opened the child's record"),
-    "child.view_sensitive": _lazy("Opened the child's sensitive data"),
-    "referral.view": _lazy("Opened a referral of the case"),
-    "referral.section_refused": _lazy("Was refused a section that was not shared"),
-    "referral.exported": _lazy("Exported a transfer summary"),
-    "case.break_glass": _lazy("Emergency access"),
-    "case.opened": _lazy("Opened the case file"),
-    "case.transferred": _lazy("Transferred the case"),
+    "case.view": gettext_lazy("Opened the case"),
+    "child.view": gettext_lazy("Opened the child's record"),
+    "child.view_sensitive": gettext_lazy("Opened the child's sensitive data"),
+    "referral.view": gettext_lazy("Opened a referral of the case"),
+    "referral.section_refused": gettext_lazy("Was refused a section that was not shared"),
+    "referral.exported": gettext_lazy("Exported a transfer summary"),
+    "case.break_glass": gettext_lazy("Emergency access"),
+    "case.opened": gettext_lazy("Opened the case file"),
+    "case.transferred": gettext_lazy("Transferred the case"),
+    "section.granted": gettext_lazy("Granted a sensitive section"),
+    "section.revoked": gettext_lazy("Revoked a grant of a sensitive section"),
 }
 
 
