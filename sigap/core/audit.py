@@ -64,6 +64,60 @@ def audit_log(
 ) -> AuditEvent:
     """Append one event. `actor` is a user, or None for the system (jobs) or an anonymous visitor
     (give actor_kind=ActorKind.ANONYMOUS). `changes` lists field names only."""
+    with transaction.atomic():
+        _lock_chain()
+        event = _new_event(
+            actor=actor,
+            action=action,
+            obj=obj,
+            object_type=object_type,
+            object_id=object_id,
+            agency_id=agency_id,
+            changes=changes,
+            extra=extra,
+            actor_kind=actor_kind,
+        )
+        _append(event, _last_hash())
+    return event
+
+
+def audit_log_many(entries: Iterable[dict[str, Any]]) -> list[AuditEvent]:
+    """Append several events in one transaction, taking the chain's lock and reading its end
+    once (audit_log does both per event): for a background job that writes many. Each entry
+    holds audit_log's keyword arguments, and may give the `request_id` to record instead of the
+    current one. One INSERT per event, in chain order."""
+    events = []
+    with transaction.atomic():
+        _lock_chain()
+        prev_hash = _last_hash()
+        for entry in entries:
+            event = _new_event(**entry)
+            _append(event, prev_hash)
+            prev_hash = event.hash
+            events.append(event)
+    return events
+
+
+def _append(event: AuditEvent, prev_hash: str) -> None:
+    event.prev_hash = prev_hash
+    event.hash = event.compute_hash()
+    event.save()
+
+
+def _new_event(
+    *,
+    actor: Any,
+    action: str,
+    obj: models.Model | None = None,
+    object_type: str = "",
+    object_id: str | int = "",
+    agency_id: int | None = None,
+    changes: Iterable[str] | None = None,
+    extra: dict[str, Any] | None = None,
+    actor_kind: str | None = None,
+    request_id: str | None = None,
+) -> AuditEvent:
+    """The event, unsaved and unchained; call with the chain's lock held (occurred_at)."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
@@ -79,25 +133,19 @@ def audit_log(
     # Hash the address in the form the column stores (IPv6 is normalised on save, e.g.
     # 2001:0DB8::0001 -> 2001:db8::1), or the stored event would not match its own hash.
     ip = AuditEvent._meta.get_field("ip").get_prep_value(ctx.ip)
-    with transaction.atomic():
-        _lock_chain()
-        event = AuditEvent(
-            occurred_at=timezone.now(),
-            actor_id=actor_id,
-            actor_kind=kind,
-            actor_label=label[:150],
-            agency_id=agency_id,
-            action=action,
-            object_type=object_type,
-            object_id=str(object_id),
-            ip=ip,
-            request_id=ctx.request_id,
-            summary=_clean_summary(changes, extra),
-            prev_hash=_last_hash(),
-        )
-        event.hash = event.compute_hash()
-        event.save()
-    return event
+    return AuditEvent(
+        occurred_at=timezone.now(),
+        actor_id=actor_id,
+        actor_kind=kind,
+        actor_label=label[:150],
+        agency_id=agency_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        ip=ip,
+        request_id=request_id or ctx.request_id,
+        summary=_clean_summary(changes, extra),
+    )
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from sigap.accounts.models import Agency, Membership, Role, User
 from sigap.core import context
-from sigap.core.audit import audit_log
+from sigap.core.audit import audit_log, audit_log_many
 from sigap.core.models import ActorKind
 from sigap.core.tasks import send_email
 from sigap.geo.models import Region
@@ -289,41 +289,39 @@ def _schedule_audit() -> None:
 def public_reports_audit(*, batch_size: int = AUDIT_BATCH_SIZE) -> int:
     """Write the audit event of every public report still pending; return how many.
 
-    Each batch is one transaction that writes the events and clears the reports' mark, so an
-    event is written exactly once; concurrent runs skip the rows another run holds (PostgreSQL),
-    and the chain's lock is held for one batch at a time. The event keeps the request id of the
-    submission; it has no address (the report keeps only a keyed hash of it)."""
+    Each batch is one transaction that writes the events (one lock of the chain for all) and
+    clears the reports' mark, so an event is written exactly once; concurrent runs skip the rows
+    another run holds (PostgreSQL). The event keeps the request id of the submission; it has no
+    address (the report keeps only a keyed hash of it)."""
     written = 0
-    while True:
-        with transaction.atomic():
-            rows = list(
-                Report.objects.select_for_update(skip_locked=True)
-                .filter(audit_pending=True)
-                .order_by("created_at")
-                .values_list("id", "channel", "submission_request_id")[:batch_size]
-            )
-            if not rows:
-                return written
-            for report_id, channel, request_id in rows:
-                ctx = (
-                    context.RequestContext(request_id=request_id)
-                    if request_id
-                    else context.RequestContext()
+    token = context.activate(context.RequestContext())  # no address, whoever runs this
+    try:
+        while True:
+            with transaction.atomic():
+                rows = list(
+                    Report.objects.select_for_update(skip_locked=True)
+                    .filter(audit_pending=True)
+                    .order_by("created_at")
+                    .values_list("id", "channel", "submission_request_id")[:batch_size]
                 )
-                token = context.activate(ctx)
-                try:
-                    audit_log(
-                        actor=None,
-                        actor_kind=ActorKind.ANONYMOUS,
-                        action="report.public_submit",
-                        object_type="intake.report",
-                        object_id=str(report_id),
-                        extra={"channel": channel},
-                    )
-                finally:
-                    context.deactivate(token)
-            Report.objects.filter(pk__in=[row[0] for row in rows]).update(audit_pending=False)
-        written += len(rows)
+                if not rows:
+                    return written
+                audit_log_many(
+                    {
+                        "actor": None,
+                        "actor_kind": ActorKind.ANONYMOUS,
+                        "action": "report.public_submit",
+                        "object_type": "intake.report",
+                        "object_id": str(report_id),
+                        "extra": {"channel": channel},
+                        "request_id": request_id,
+                    }
+                    for report_id, channel, request_id in rows
+                )
+                Report.objects.filter(pk__in=[row[0] for row in rows]).update(audit_pending=False)
+            written += len(rows)
+    finally:
+        context.deactivate(token)
 
 
 def _insert(report: Report) -> Report | None:
