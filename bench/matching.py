@@ -221,6 +221,118 @@ def run_splink(dataset: str, n: int) -> Pairs:
     return {_pair(str(x), str(y)) for x, y in zip(pred.unique_id_l, pred.unique_id_r, strict=True)}
 
 
+# -- batch dedupe of many synthetic records ------------------------------------------------
+BATCH_DIR = Path("/tmp/sigap-bench")
+
+
+def batch_file(n: int) -> Path:
+    """The n synthetic records (seed SYNTH_SEED) as CSV with a `cluster` column, made once."""
+    import csv
+
+    from sigap.matching.records import FIELDS
+    from sigap.matching.synth import generate
+
+    path = BATCH_DIR / f"synthetic_{n}_{SYNTH_SEED}.csv"
+    if path.exists():
+        return path
+    BATCH_DIR.mkdir(parents=True, exist_ok=True)
+    s = generate(n, seed=SYNTH_SEED)
+    tmp = path.with_suffix(".tmp")
+    with tmp.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow([*FIELDS, "cluster"])
+        for r, c in zip(s.records, s.cluster, strict=True):
+            w.writerow([*(getattr(r, k) for k in FIELDS), c])
+    tmp.rename(path)
+    return path
+
+
+def _score(found_a: Any, found_b: Any, cluster: Any) -> dict[str, float]:
+    """Precision, recall and F1 of predicted index pairs against the clusters."""
+    import numpy as np
+
+    _, sizes = np.unique(cluster, return_counts=True)
+    true = int((sizes * (sizes - 1) // 2).sum())
+    tp = int((cluster[found_a] == cluster[found_b]).sum())
+    p = tp / len(found_a) if len(found_a) else 0.0
+    r = tp / true if true else 0.0
+    return {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if tp else 0.0,
+            "predicted": int(len(found_a)), "true": true}  # fmt: skip
+
+
+def child_batch(tool: str, n: int) -> dict[str, Any]:
+    """Time one tool's dedupe of the n records already on disk (loading is not timed)."""
+    import numpy as np
+    import pandas as pd
+
+    path = batch_file(n)
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    cluster = df.pop("cluster").astype(np.int64).to_numpy()
+    pos = {rid: i for i, rid in enumerate(df["id"])}
+    if tool == "sigap":
+        from sigap.matching import FSModel, dedupe, prepare
+        from sigap.matching.records import Record
+        from sigap.matching.synth import AS_OF
+
+        records = [Record(*row) for row in df.itertuples(index=False, name=None)]
+        del df
+        start = time.perf_counter()
+        result = dedupe(prepare(records, as_of=AS_OF), threshold=THRESHOLD, model=FSModel.default())
+        seconds = time.perf_counter() - start
+        a, b = result.ia, result.ib
+    else:
+        start = time.perf_counter()
+        pred = _splink_batch(df)
+        seconds = time.perf_counter() - start
+        a = np.array([pos[x] for x in pred.unique_id_l], np.int64)
+        b = np.array([pos[x] for x in pred.unique_id_r], np.int64)
+    return {
+        "tool": tool, "dataset": f"batch {n:,}", "seconds": seconds,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    } | _score(a, b, cluster)  # fmt: skip
+
+
+def _splink_batch(df: Any) -> Any:
+    """Splink on the large synthetic set: the comparisons of the synthetic run, blocking rules
+    narrow enough for a million records (a first name alone would make 10^9 pairs)."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    df = df.replace("", None).rename(columns={"id": "unique_id"})
+    df["first"] = df["full_name"].str.lower().str.split().str[0]
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[
+            cl.JaroWinklerAtThresholds("full_name", [0.95, 0.88]),
+            cl.ExactMatch("sex"),
+            cl.LevenshteinAtThresholds("birth_date", [1, 2]),
+            cl.JaroWinklerAtThresholds("mother_name", [0.92]),
+            cl.JaroWinklerAtThresholds("father_name", [0.92]),
+            cl.LevenshteinAtThresholds("nik", [1]),
+            cl.ExactMatch("kelurahan"),
+            cl.ExactMatch("origin"),
+            cl.JaroWinklerAtThresholds("address", [0.9]),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("first", "birth_date"),
+            block_on("nik"),
+            block_on("first", "mother_name"),
+            block_on("full_name", "kelurahan"),
+            block_on("birth_date", "mother_name"),
+        ],
+    )
+    linker = Linker(DuckDBAPI().register(df), settings, log_level="WARNING")
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("full_name", "birth_date")], recall=0.7
+    )
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in (block_on("birth_date", "kelurahan"), block_on("first", "mother_name")):
+        linker.training.estimate_parameters_using_expectation_maximisation(
+            rule, record_sample_proportion=1.0
+        )
+    return linker.inference.predict(threshold_match_probability=THRESHOLD).as_pandas_dataframe()
+
+
 RUNNERS: dict[str, Callable[[str, int], Pairs]] = {
     "sigap": run_sigap,
     "recordlinkage": run_recordlinkage,
@@ -336,9 +448,17 @@ def _targets(results: list[dict[str, Any]], latency: dict[str, Any] | None) -> l
             f"- Top-10 p95 under 50 ms among {latency['size']:,}: "
             f"{mark(latency['p95_ms'] < 50)} ({latency['p95_ms']:.1f} ms)."
         )
-    out.append(
-        "- Batch dedupe of 1,000,000 records against Splink: not measured by this script yet."
-    )
+    batch = {r["tool"]: r for r in results if r.get("dataset", "").startswith("batch")}
+    sg, sp = batch.get("sigap"), batch.get("splink")
+    if sg and sp and "error" not in sg and "error" not in sp:
+        ok = sg["seconds"] <= sp["seconds"] and sg["peak_mb"] < sp["peak_mb"]
+        out.append(
+            f"- Batch dedupe of {sg['dataset'].split()[1]} records no slower than Splink and in "
+            f"less memory: {mark(ok)} ({sg['seconds']:.0f} s and {sg['peak_mb']:.0f} MB against "
+            f"{sp['seconds']:.0f} s and {sp['peak_mb']:.0f} MB)."
+        )
+    else:
+        out.append("- Batch dedupe of 1,000,000 records against Splink: not measured in this run.")
     return out
 
 
@@ -368,6 +488,22 @@ def write_docs(
         _table(results),
         "",
     ]
+    if any(r.get("dataset", "").startswith("batch") for r in results):
+        body += [
+            "The batch rows dedupe the records of `generate(N, seed=2026)`, made once and read "
+            "from a CSV file before the clock starts (loading is not timed; peak memory includes "
+            "the loaded records). Sigap runs `dedupe(prepare(records), model=FSModel.default())`: "
+            "column-wise blocking keys, sorted-neighbourhood windows that shrink with the square "
+            "root of N past 50,000 records, each pair compared once, and pairs that cannot reach "
+            "the threshold dropped before the name comparison (an exact bound, no pair above the "
+            "threshold is lost). Splink uses the synthetic run's comparisons with blocking rules "
+            "narrow enough for a million records (first name and birth date, NIK, first name and "
+            "mother, full name and kelurahan, birth date and mother; a first name alone would "
+            "make about 10^9 pairs), u from 10^6 random pairs and EM on birth date and "
+            "kelurahan, then on first name and mother. Precision and recall are against all "
+            "true pairs of the N records.",
+            "",
+        ]
     if latency and "error" not in latency:
         body += [
             f"Top-10 query among {latency['size']:,} stored synthetic records "
@@ -390,6 +526,12 @@ def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "_run":
         print(json.dumps(child_run(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
         return
+    if len(sys.argv) > 1 and sys.argv[1] == "_batch":
+        print(json.dumps(child_batch(sys.argv[2], int(sys.argv[3]))))
+        return
+    if len(sys.argv) > 1 and sys.argv[1] == "_gen":
+        print(json.dumps({"path": str(batch_file(int(sys.argv[2])))}))
+        return
     if len(sys.argv) > 1 and sys.argv[1] == "_latency":
         print(json.dumps(child_latency(int(sys.argv[2]), int(sys.argv[3]))))
         return
@@ -399,13 +541,22 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=1000)
     parser.add_argument("--tools", default="sigap,recordlinkage,splink")
     parser.add_argument("--datasets", default="febrl3,febrl4,synthetic")
+    parser.add_argument("--batch", type=int, default=0, help="records in the batch dedupe")
+    parser.add_argument("--batch-tools", default="sigap,splink")
     parser.add_argument("--no-docs", action="store_true")
     args = parser.parse_args()
     results = [
         _spawn(["_run", tool, ds, str(args.synthetic)]) | {"tool": tool, "dataset": ds}
-        for ds in args.datasets.split(",")
+        for ds in args.datasets.split(",") if ds
         for tool in args.tools.split(",")
-    ]
+    ]  # fmt: skip
+    if args.batch:
+        _spawn(["_gen", str(args.batch)])
+        results += [
+            _spawn(["_batch", tool, str(args.batch)])
+            | {"tool": tool, "dataset": f"batch {args.batch:,}"}
+            for tool in args.batch_tools.split(",")
+        ]
     latency = None
     if args.index_size:
         latency = _spawn(["_latency", str(args.index_size), str(args.queries)])

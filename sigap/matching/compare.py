@@ -162,14 +162,19 @@ class _Pairs:
         # each distinct (value, value) combination once.
         c = self.p.codes(col)
         ca, cb = c[self.ia[rows]], c[self.ib[rows]]
-        combo, first, inverse = np.unique(
-            ca * (int(c.max()) + 1) + cb, return_index=True, return_inverse=True
-        )
-        if len(combo) > 0.8 * len(rows):
+        key = ca * (int(c.max()) + 1) + cb
+        order = np.argsort(key)
+        ks = key[order]
+        new = np.empty(len(ks), bool)
+        new[0], new[1:] = True, ks[1:] != ks[:-1]
+        first = order[new]
+        if len(first) > 0.8 * len(rows):
             return _sim(self.a(col, rows), self.b(col, rows), scorer)
+        inverse = np.empty(len(ks), np.int64)
+        inverse[order] = np.cumsum(new) - 1
         values = self.p.cols[col]
         scored = _sim(values[self.ia[rows][first]], values[self.ib[rows][first]], scorer)
-        return scored[inverse.ravel()]
+        return scored[inverse]
 
 
 def _string_levels(
@@ -203,7 +208,7 @@ def _person_levels(x: _Pairs, col: str) -> Levels:
     ne = ok[~eq]
     peq = x.equal(col + "_phon", ne)
     jw = x.sim(col, JaroWinkler.normalized_similarity, ne)
-    subset = x.sim(col, fuzz.token_set_ratio, ne) >= 100
+    subset = _subset(x.p.tokens(col)[x.ia[ne]], x.q.tokens(col)[x.ib[ne]])
     lv[~eq] = np.where(peq | (jw >= 0.92), 1, np.where(subset | (jw >= 0.8), 2, 3))
     out[ok] = lv
     return out
@@ -222,10 +227,25 @@ def name_exact_bin(count: NDArray[np.int64], population: int) -> NDArray[np.int8
     return np.where(np.asarray(count) <= 2, 0, lv).astype(np.int8)
 
 
-def _share_token(a: NDArray[Any], b: NDArray[Any]) -> NDArray[np.bool_]:
-    return np.fromiter(
-        (not set(u.split()).isdisjoint(v.split()) for u, v in zip(a, b, strict=True)), bool, len(a)
-    )
+def _in_other(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """For token-hash rows a and b (0 = no token): which tokens of a occur in b."""
+    hit = np.zeros(a.shape, bool)
+    for j in range(b.shape[1]):
+        col = b[:, j : j + 1]
+        hit |= a == col
+    return hit & (a != 0)
+
+
+def _share_token(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+    return np.asarray(_in_other(a, b).any(axis=1))
+
+
+def _subset(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """One token set within the other, both non-empty (rapidfuzz token_set_ratio == 100)."""
+    na, nb = (a != 0).sum(axis=1), (b != 0).sum(axis=1)
+    a_in_b = _in_other(a, b).sum(axis=1) == na
+    b_in_a = _in_other(b, a).sum(axis=1) == nb
+    return np.asarray((na > 0) & (nb > 0) & (a_in_b | b_in_a))
 
 
 def _name_levels(x: _Pairs) -> Levels:
@@ -244,16 +264,25 @@ def _name_levels(x: _Pairs) -> Levels:
     rest = np.flatnonzero(~eq)
     lv[rest[x.equal("name_phon", rest)]] = phonetic
     rest = np.flatnonzero(lv == different)
-    jw = np.maximum(
-        x.sim("name", JaroWinkler.normalized_similarity, rest),
-        x.sim("name_written", JaroWinkler.normalized_similarity, rest),
+    jw = x.sim("name", JaroWinkler.normalized_similarity, rest)
+    # the written order differs from the sorted one only where a name has two words or more
+    one_a, one_b = x.p.name_words[x.ia[rest]] <= 1, x.q.name_words[x.ib[rest]] <= 1
+    short = one_a | one_b
+    multi = np.flatnonzero(~(one_a & one_b))
+    jw[multi] = np.maximum(
+        jw[multi], x.sim("name_written", JaroWinkler.normalized_similarity, rest[multi])
     )
-    subset = x.sim("name_phon", fuzz.token_set_ratio, rest) >= 100
+    subset = _subset(x.p.tokens("name_phon")[x.ia[rest]], x.q.tokens("name_phon")[x.ib[rest]])
     # one typo (OSA distance 1) on the sorted or the written names: a twin's near name usually
-    # differs by more
-    edit = np.minimum(x.sim("name", OSA.distance, rest), x.sim("name_written", OSA.distance, rest))
+    # differs by more. One edit leaves Jaro-Winkler at 0.75 or more, so only those are checked.
+    edit = np.full(len(rest), 99.0)
+    close = np.flatnonzero(jw >= 0.75)
+    edit[close] = x.sim("name", OSA.distance, rest[close])
+    close_multi = np.flatnonzero((jw >= 0.75) & ~(one_a & one_b))
+    edit[close_multi] = np.minimum(
+        edit[close_multi], x.sim("name_written", OSA.distance, rest[close_multi])
+    )
     # a name of one word on either side may be a nickname: different names say less then
-    short = (x.p.name_words[x.ia[rest]] <= 1) | (x.q.name_words[x.ib[rest]] <= 1)
     lv[rest] = np.select(
         [edit <= 1, jw >= 0.95, jw >= 0.88, subset, jw >= 0.7, short],
         [one_edit, fuzzy_high, fuzzy, subset_lv, fuzzy_low, different_short],
@@ -263,21 +292,28 @@ def _name_levels(x: _Pairs) -> Levels:
     # spoiling one of two names.
     rest = np.flatnonzero(lv >= fuzzy_low)
     if rest.size:
-        shared = _share_token(x.a("all_phon", rest), x.b("all_phon", rest))
+        shared = _share_token(
+            x.p.tokens("all_phon")[x.ia[rest]], x.q.tokens("all_phon")[x.ib[rest]]
+        )
         lv[rest[shared]] = share
     # Aliases (and a one-word name, often a nickname) against every name of the other record,
     # only where the names themselves did not already agree.
     has_nick = x.p.present("nick_phon")[x.ia] | x.q.present("nick_phon")[x.ib]
     rest = np.flatnonzero((lv >= share) & has_nick)
     if rest.size:
-        alias = (
-            (x.sim("nick_phon", fuzz.token_set_ratio, rest) >= 100)
-            | (_sim(x.a("nick_phon", rest), x.b("all_phon", rest), fuzz.token_set_ratio) >= 100)
-            | (_sim(x.a("all_phon", rest), x.b("nick_phon", rest), fuzz.token_set_ratio) >= 100)
-        )
-        nick = (_sim(x.a("nick_core", rest), x.b("all_phon", rest), fuzz.partial_ratio) >= 100) | (
-            _sim(x.a("all_phon", rest), x.b("nick_core", rest), fuzz.partial_ratio) >= 100
-        )
+        na, nb = x.p.tokens("nick_phon")[x.ia[rest]], x.q.tokens("nick_phon")[x.ib[rest]]
+        aa, ab = x.p.tokens("all_phon")[x.ia[rest]], x.q.tokens("all_phon")[x.ib[rest]]
+        alias = _subset(na, nb) | _subset(na, ab) | _subset(aa, nb)
+        # a nickname's core inside a name of the other record ("ki" of Kiki in "rizki")
+        nick = np.zeros(len(rest), bool)
+        for side, core in ((0, x.p.present("nick_core")[x.ia[rest]]),
+                           (1, x.q.present("nick_core")[x.ib[rest]])):  # fmt: skip
+            r = rest[core]
+            if side == 0:
+                hit = _sim(x.a("nick_core", r), x.b("all_phon", r), fuzz.partial_ratio) >= 100
+            else:
+                hit = _sim(x.a("all_phon", r), x.b("nick_core", r), fuzz.partial_ratio) >= 100
+            nick[np.flatnonzero(core)[hit]] = True
         lv[rest] = np.where(alias, alias_lv, np.where(nick, nick_lv, lv[rest]))
     return lv
 
@@ -294,14 +330,11 @@ def _birth_levels(x: _Pairs) -> Levels:
     if both.size:
         eq = x.equal("birth_exact", both)
         near = x.sim("birth_exact", OSA.distance, both) <= 1
-        xa, xb = x.a("birth_exact", both), x.b("birth_exact", both)
-        swapped = np.fromiter(
-            (
-                u[4:6] == v[6:8] and u[6:8] == v[4:6] and u[:4] == v[:4]
-                for u, v in zip(xa, xb, strict=True)
-            ),
-            bool,
-            len(xa),
+        da, db = p.birth_int[ia[both]], q.birth_int[ib[both]]
+        swapped = (
+            (da // 10000 == db // 10000)
+            & ((da // 100) % 100 == db % 100)
+            & (da % 100 == (db // 100) % 100)
         )
         lv[both] = np.where(eq, 0, np.where(near | swapped, 1, lv[both]))
     lv[missing] = MISSING
@@ -375,6 +408,55 @@ def _code_levels(a: NDArray[np.int8], b: NDArray[np.int8]) -> Levels:
     return np.where((a == 0) | (b == 0), MISSING, np.where(a == b, 0, 1)).astype(np.int8)
 
 
+def _other_fields(x: _Pairs, out: Levels) -> None:
+    """Every field but the name (column 0), into out."""
+    _cheap_fields(x, out)
+    _costly_fields(x, out)
+
+
+_COSTLY = (4, 5, 6)  # parents, birthplace_origin, residence: several string comparisons each
+
+
+def _cheap_fields(x: _Pairs, out: Levels) -> None:
+    p, q, ia, ib = x.p, x.q, x.ia, x.ib
+    out[:, 1] = _code_levels(p.sex[ia], q.sex[ib])
+    out[:, 2] = _birth_levels(x)
+    out[:, 3] = _nik_levels(x)
+    out[:, 7] = np.where(x.both("marga"), np.where(x.equal("marga"), 0, 1), MISSING)
+    out[:, 8] = _code_levels(p.birth_order[ia], q.birth_order[ib])
+
+
+def _costly_present(x: _Pairs) -> list[NDArray[np.bool_]]:
+    """Whether each costly field has a value on both sides (else it is MISSING)."""
+    return [
+        x.both("father") | x.both("mother"),
+        x.both("place_of_birth") | x.both("origin"),
+        x.both("address") | x.both("kelurahan"),
+    ]
+
+
+def _costly_fields(x: _Pairs, out: Levels) -> None:
+    out[:, 4] = _parents_levels(x, _person_levels(x, "father"), _person_levels(x, "mother"))
+    _places_fields(x, out)
+
+
+def _parents_field(x: _Pairs, out: Levels) -> None:
+    """Parents' names where UNKNOWN in out (MISSING rows stay as they are)."""
+    rows = np.flatnonzero(out[:, 4] == UNKNOWN)
+    if rows.size:
+        sub = _Pairs(x.p, x.q, x.ia[rows], x.ib[rows])
+        out[rows, 4] = _parents_levels(
+            sub, _person_levels(sub, "father"), _person_levels(sub, "mother")
+        )
+
+
+def _places_fields(x: _Pairs, out: Levels) -> None:
+    pob, origin = _string_levels(x, "place_of_birth"), _string_levels(x, "origin")
+    out[:, 5] = _place_levels(pob, origin)
+    address = _string_levels(x, "address", similar=0.75, set_based=True)
+    out[:, 6] = _residence_levels(address, _string_levels(x, "kelurahan"))
+
+
 def compare(p: Prepared, q: Prepared, ia: Idx, ib: Idx) -> Levels:
     """Levels for pairs (p[ia[k]], q[ib[k]]): an int8 array of shape (len(ia), len(FIELDS))."""
     ia = np.asarray(ia, dtype=np.int64)
@@ -385,14 +467,50 @@ def compare(p: Prepared, q: Prepared, ia: Idx, ib: Idx) -> Levels:
         return out
     x = _Pairs(p, q, ia, ib)
     out[:, 0] = _name_levels(x)
-    out[:, 1] = _code_levels(p.sex[ia], q.sex[ib])
-    out[:, 2] = _birth_levels(x)
-    out[:, 3] = _nik_levels(x)
-    out[:, 4] = _parents_levels(x, _person_levels(x, "father"), _person_levels(x, "mother"))
-    pob, origin = _string_levels(x, "place_of_birth"), _string_levels(x, "origin")
-    out[:, 5] = _place_levels(pob, origin)
-    address = _string_levels(x, "address", similar=0.75, set_based=True)
-    out[:, 6] = _residence_levels(address, _string_levels(x, "kelurahan"))
-    out[:, 7] = np.where(x.both("marga"), np.where(x.equal("marga"), 0, 1), MISSING)
-    out[:, 8] = _code_levels(p.birth_order[ia], q.birth_order[ib])
+    _other_fields(x, out)
     return out
+
+
+UNKNOWN = -2  # a level not computed yet (never MISSING: both records have a value)
+
+
+def compare_pruned(
+    p: Prepared, q: Prepared, ia: Idx, ib: Idx, keep: Callable[[Levels], NDArray[np.bool_]]
+) -> tuple[Idx, Levels]:
+    """compare() for the pairs that can still reach a score, in stages from cheap to costly.
+
+    Sex, birth, NIK, marga and birth order are compared first, and the name where it agrees
+    exactly or phonetically (integer codes, no string work); the other fields are UNKNOWN (or
+    MISSING where a side lacks them). `keep(levels)` says which pairs could still reach the
+    threshold whatever the UNKNOWN levels turn out to be (FSModel.can_reach); the parents,
+    places and residence are then compared for those, `keep` asked again, and the name
+    compared in full for what is left. Returns the kept pairs' positions and full levels,
+    equal to compare()'s for them.
+    """
+    ia = np.asarray(ia, dtype=np.int64)
+    ib = np.asarray(ib, dtype=np.int64)
+    out = np.empty((len(ia), len(FIELDS)), np.int8)
+    if len(ia) == 0:
+        return np.zeros(0, np.int64), out
+    x = _Pairs(p, q, ia, ib)
+    _cheap_fields(x, out)
+    for f, present in zip(_COSTLY, _costly_present(x), strict=True):
+        out[:, f] = np.where(present, UNKNOWN, MISSING)
+    name = np.full(len(ia), UNKNOWN, np.int8)
+    eq = np.flatnonzero(x.equal("name"))
+    count = np.maximum(p.name_count[ia[eq]], q.name_count[ib[eq]])
+    name[eq] = name_exact_bin(count, p.name_population)
+    rest = np.flatnonzero(name == UNKNOWN)
+    name[rest[x.equal("name_phon", rest)]] = N_EXACT
+    out[:, 0] = name
+    pos = np.flatnonzero(keep(out))
+    out = out[pos]
+    for stage in (_parents_field, _places_fields):
+        sub = _Pairs(p, q, ia[pos], ib[pos])
+        stage(sub, out)
+        kept = np.flatnonzero(keep(out))
+        pos, out = pos[kept], out[kept]
+    todo = np.flatnonzero(out[:, 0] == UNKNOWN)
+    if todo.size:
+        out[todo, 0] = _name_levels(_Pairs(p, q, ia[pos[todo]], ib[pos[todo]]))
+    return pos, out

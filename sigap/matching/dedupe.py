@@ -9,7 +9,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .blocking import PASS_IDS, candidate_codes, candidate_pairs
-from .compare import FIELD_NAMES, N_EXACT, compare
+from .compare import FIELD_NAMES, N_EXACT, compare, compare_pruned
 from .model import Explanation, FSModel
 from .records import Prepared, Record, prepare
 
@@ -189,7 +189,10 @@ def dedupe(
     kept: list[tuple[Idx, Idx, NDArray[np.float64], NDArray[np.int8]]] = []
     for start in range(0, len(code), CHUNK):
         ia, ib = np.divmod(code[start : start + CHUNK], n)
-        levels = compare(p, p, ia, ib)
+        # pairs that cannot reach the threshold whatever their names are dropped before the
+        # (costly) name comparison
+        pos, levels = compare_pruned(p, p, ia, ib, lambda lv: model.can_reach(lv, threshold))
+        ia, ib = ia[pos], ib[pos]
         scores = model.score(levels)
         keep = scores >= threshold
         kept.append((ia[keep], ib[keep], scores[keep], levels[keep]))

@@ -146,10 +146,25 @@ class FSModel:
 
     # -- scoring ---------------------------------------------------------------------------
     def weight_tables(self, stratum: int = 0) -> list[NDArray[np.float64]]:
-        """log2(m/u) per field level, with a trailing 0 used for MISSING (index -1)."""
-        return [
-            np.append(np.log2(m / u[stratum]), 0.0) for m, u in zip(self.m, self.u, strict=True)
-        ]
+        """log2(m/u) per field level, with a trailing 0 used for MISSING (index -1).
+
+        Remembered for the current m and u arrays (estimation replaces them, never edits them
+        in place), so explaining many pairs does not recompute them."""
+        arrays = (*self.m, *self.u)
+        memo: dict[int, tuple[tuple[object, ...], list[NDArray[np.float64]]]]
+        memo = self.__dict__.setdefault("_weight_memo", {})
+        hit = memo.get(stratum)
+        # the arrays themselves are kept in the memo, so their ids cannot be reused
+        if (
+            hit is None
+            or len(hit[0]) != len(arrays)
+            or any(a is not b for a, b in zip(hit[0], arrays, strict=True))
+        ):
+            tables = [
+                np.append(np.log2(m / u[stratum]), 0.0) for m, u in zip(self.m, self.u, strict=True)
+            ]
+            hit = memo[stratum] = (arrays, tables)
+        return hit[1]
 
     def _household_weight(self) -> float:
         """Evidence of sharing a household at all: 1 / P(one household | different children)."""
@@ -173,6 +188,33 @@ class FSModel:
                 ws += table[sub[:, f]]  # MISSING == -1 picks the trailing 0
             w[rows] = ws
         return w + np.where(h, self._household_weight(), 0.0)
+
+    def can_reach(self, levels: Levels, threshold: float) -> NDArray[np.bool_]:
+        """Whether each pair could score at least `threshold` whatever its UNKNOWN levels
+        (see compare.compare_pruned) turn out to be: its best possible match weight, each
+        UNKNOWN field at its best level and the household stratum at its best where the
+        parents or residence are UNKNOWN."""
+        from .compare import N_EXACT, UNKNOWN
+
+        unknown = levels == UNKNOWN
+        rows = np.where(unknown, 0, levels).astype(np.int8)
+        h = self._strata(rows)
+        undecided = unknown[:, [_PARENTS, _RESIDENCE]].any(axis=1) & (self.house_rate > 0)
+        best = np.full(len(levels), -np.inf)
+        for stratum in (0, 1):
+            sel = np.flatnonzero((h == bool(stratum)) | undecided)
+            if not sel.size:
+                continue
+            w = np.full(len(sel), self._household_weight() if stratum else 0.0)
+            for f, table in enumerate(self.weight_tables(stratum)):
+                # an UNKNOWN name is past the exact and phonetic levels (those are known)
+                top = float(table[N_EXACT + 1 if f == 0 else 0 : -1].max())
+                w += np.where(unknown[sel, f], top, table[rows[sel, f]])
+            best[sel] = np.maximum(best[sel], w)
+        t = min(max(threshold, 1e-12), 1 - 1e-12)
+        prior = self.prior
+        need = math.log2(t / (1 - t)) - math.log2(prior / (1 - prior))
+        return np.asarray(best >= need - 1e-9)
 
     def _logit(self, weight: NDArray[np.float64] | float) -> NDArray[np.float64]:
         prior = self.prior

@@ -266,6 +266,35 @@ class Prepared:
             self._present[col] = np.fromiter((bool(v) for v in self.cols[col]), bool, len(self))
         return self._present[col]
 
+    TOKENS_PER_VALUE = 5
+
+    def tokens(self, col: str) -> NDArray[np.int64]:
+        """Hashes of a column's space-separated tokens, one row of TOKENS_PER_VALUE per record
+        (0 where none; tokens past that are dropped); hashes only compared within a process."""
+        cache: dict[str, NDArray[np.int64]] = self.__dict__.setdefault("_tokens", {})
+        if col not in cache:
+            k = self.TOKENS_PER_VALUE
+            out = np.zeros((len(self), k), np.int64)
+            memo: dict[str, list[int]] = {}
+            for i, v in enumerate(self.cols[col]):
+                if v:
+                    row = memo.get(v)
+                    if row is None:
+                        row = memo[v] = [hash(t) or 1 for t in dict.fromkeys(v.split())][:k]
+                    out[i, : len(row)] = row
+            cache[col] = out
+        return cache[col]
+
+    @property
+    def birth_int(self) -> NDArray[np.int64]:
+        """The exact birth date as the integer YYYYMMDD, 0 when unknown."""
+        if "_birth_int" not in self.__dict__:
+            self.__dict__["_birth_int"] = np.fromiter(
+                (int(v) if v else 0 for v in self.cols["birth_exact"]), np.int64, len(self)
+            )
+        out: NDArray[np.int64] = self.__dict__["_birth_int"]
+        return out
+
     def codes(self, col: str) -> NDArray[np.int64]:
         """Integer codes of a column's values: equal strings, equal codes."""
         if col not in self._codes:

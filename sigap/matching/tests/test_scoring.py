@@ -202,3 +202,21 @@ def test_labelled_fit_and_round_trip(synthetic) -> None:
     assert model.house_rate > 0 and 0.4 < model.dup_rate < 0.6
     again = FSModel.from_dict(model.to_dict())
     assert np.allclose(again.score(lv), model.score(lv), atol=1e-4)
+
+
+def test_pruned_comparison_loses_no_pair_above_the_threshold(synthetic) -> None:
+    """compare_pruned drops only pairs whose best possible weight is under the threshold, and
+    gives the kept pairs the same levels as compare()."""
+    from sigap.matching.blocking import candidate_pairs
+    from sigap.matching.compare import compare_pruned
+    from sigap.matching.dedupe import adapt_u
+
+    p = prepare(synthetic.records, as_of=synthetic.as_of)
+    model = adapt_u(FSModel.default(), p).for_population(len(p) - 1)
+    ia, ib = candidate_pairs(p)
+    full = compare(p, p, ia, ib)
+    above = np.flatnonzero(model.score(full) >= 0.5)
+    pos, lv = compare_pruned(p, p, ia, ib, lambda levels: model.can_reach(levels, 0.5))
+    assert len(pos) < len(ia) / 2  # most candidate pairs never reach the name comparison
+    assert set(above.tolist()) <= set(pos.tolist())
+    assert (lv == full[pos]).all()
