@@ -9,3 +9,7 @@ document.addEventListener("submit", function (event) {
   var message = (button && button.dataset.confirm) || event.target.dataset.confirm;
   if (message && !window.confirm(message)) { event.preventDefault(); }
 });
+// Buttons with data-print open the browser's print dialog (printable pages).
+document.addEventListener("click", function (event) {
+  if (event.target.closest && event.target.closest("[data-print]")) { window.print(); }
+});
