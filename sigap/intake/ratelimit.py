@@ -17,6 +17,7 @@ is a keyed hash of the address, never the address itself. Old windows are delete
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -58,23 +59,28 @@ def _window_start(now: datetime, seconds: int) -> datetime:
     return datetime.fromtimestamp(epoch - epoch % seconds, tz=now.tzinfo)
 
 
+@functools.cache
+def _upsert_sql(vendor: str, relaxed: bool) -> str:
+    q = connection.ops.quote_name
+    table, k, w, h = q(RateCounter._meta.db_table), q("key"), q("window_start"), q("hits")
+    source = "VALUES (%s, %s, 1)"
+    if relaxed:
+        source = "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) s"
+    return (
+        f"INSERT INTO {table} ({k}, {w}, {h}) {source} "  # noqa: S608
+        f"ON CONFLICT ({k}, {w}) DO UPDATE SET {h} = {table}.{h} + 1 RETURNING {h}"
+    )
+
+
 def hit(*, key: str, now: datetime | None = None) -> Verdict:
     """Count one report for `key`; refuse it when the window already holds the limit."""
     now = now or timezone.now()
     seconds = window_seconds()
     start = _window_start(now, seconds)
-    q = connection.ops.quote_name
-    table, k, w, h = q(RateCounter._meta.db_table), q("key"), q("window_start"), q("hits")
-    source = "VALUES (%s, %s, 1)"
-    if connection.vendor == "postgresql" and not connection.in_atomic_block:
-        # One statement in autocommit is its own transaction: relax only its commit.
-        source = "SELECT %s, %s, 1 FROM (SELECT set_config('synchronous_commit', 'off', true)) s"
+    # One statement in autocommit is its own transaction: on PostgreSQL, relax only its commit.
+    relaxed = connection.vendor == "postgresql" and not connection.in_atomic_block
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({k}, {w}, {h}) {source} "  # noqa: S608
-            f"ON CONFLICT ({k}, {w}) DO UPDATE SET {h} = {table}.{h} + 1 RETURNING {h}",
-            [key, start],
-        )
+        cursor.execute(_upsert_sql(connection.vendor, relaxed), [key, start])
         (hits,) = cursor.fetchone()
     if hits <= limit():
         return Verdict(True, 0)

@@ -6,6 +6,7 @@ queued with transaction.on_commit, so nothing is sent for a write that rolled ba
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time as monotonic_clock
@@ -345,6 +346,12 @@ def _insert(report: Report) -> Report | None:
     raise RuntimeError("Could not store the report under a fresh tracking code")
 
 
+@functools.cache
+def _report_columns(using: str) -> list[tuple[Any, str]]:
+    quote = connections[using].ops.quote_name
+    return [(field, quote(str(field.column))) for field in Report._meta.concrete_fields]
+
+
 def _insert_row(report: Report) -> None:
     """INSERT the report's non-NULL columns: what report.save(force_insert=True) stores, for a
     third of its CPU. Django's generic insert compiler spends ~0.8 ms on the 58 columns of a
@@ -354,17 +361,16 @@ def _insert_row(report: Report) -> None:
     with one stored by save())."""
     using = router.db_for_write(Report, instance=report) or "default"
     conn = connections[using]
-    quote = conn.ops.quote_name
     columns: list[str] = []
     values: list[Any] = []
-    for field in Report._meta.concrete_fields:
+    for field, column in _report_columns(using):
         value = field.pre_save(report, True)  # sets created_at and updated_at
         if value is not None:
-            columns.append(quote(str(field.column)))
+            columns.append(column)
             values.append(field.get_db_prep_save(value, conn))
     sql = (
-        f"INSERT INTO {quote(Report._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(columns))})"
+        f"INSERT INTO {conn.ops.quote_name(Report._meta.db_table)} "  # noqa: S608
+        f"({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))})"
     )
     with conn.cursor() as cursor:
         cursor.execute(sql, values)
