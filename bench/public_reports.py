@@ -6,7 +6,8 @@ What it does, in one run:
 1. creates a fresh PostgreSQL database (default `sigap_bench_reports` on 127.0.0.1), migrates it
    and loads the small region fixture;
 2. starts gunicorn with `bench.settings_public_reports` (the real settings plus POST
-   /bench/baseline, which parses the same JSON body and inserts one row in a transaction), and
+   /api/v1/bench/baseline, a django-ninja operation like the report API, which parses the same
+   JSON body and inserts one row in a transaction: see bench/urls_public_reports.py), and
    the task worker (`manage.py db_worker`, as `make run` does: it writes the reports' audit
    events, work the machine does for each report, so it runs during the measurement);
 3. drives both endpoints from `--clients` concurrent keep-alive HTTP/1.1 clients on loopback, each
@@ -54,7 +55,7 @@ DOCS = ROOT / "docs" / "benchmarks.md"
 START, END = "<!-- bench:public_reports:start -->", "<!-- bench:public_reports:end -->"
 HEADING = "## Public reports (`bench/public_reports.py`)"
 REPORT_PATH = "/api/v1/public/reports"
-BASELINE_PATH = "/bench/baseline"
+BASELINE_PATH = "/api/v1/bench/baseline"
 VILLAGES = ["64.71.01.1001", "64.71.01.1004", "64.71.03.1001", "64.71.03.1002", ""]
 WORDS = [
     "anak",
@@ -395,7 +396,8 @@ def render(
         "one insert; the audit event is written by the task worker, which runs during the "
         "measurement); "
         f"the baseline `POST {BASELINE_PATH}` parses the same body and inserts one row in a "
-        "transaction, behind the same middleware.",
+        "transaction, behind the same middleware and, like the report, as a django-ninja "
+        "operation.",
         "",
         "| endpoint | requests | 201 | errors | throughput (req/s) | p50 (ms) | p95 (ms) | p99 (ms) |",
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
