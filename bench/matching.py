@@ -478,9 +478,9 @@ def write_docs(
         f"seed={SYNTH_SEED})`. Sigap uses weights estimated by EM without labels on FEBRL "
         "(u from random pairs, m on pairs sharing a birth date and on pairs sharing a name, as "
         "Splink trains) and links FEBRL4 one-to-one; on the synthetic set it uses its shipped m "
-        "and household table (fitted by `python -m sigap.matching.training` on labelled "
-        "synthetic records of seed 1, never on the evaluation's truth) with u re-learnt from "
-        "the data's random pairs. The threshold is the model's match probability 0.5, not "
+        "and its household, same-birth-date (twins) and same-name u tables (fitted by "
+        "`python -m sigap.matching.training` on labelled synthetic records of seed 1, never on "
+        "the evaluation's truth) with u re-learnt from the data's random pairs. The threshold is the model's match probability 0.5, not "
         "tuned. recordlinkage uses union blocking, Jaro-Winkler >= 0.85 and ECM; Splink uses "
         "DuckDB, u by random sampling and m by EM, no labels. Each run is its own process; "
         "peak memory is that process's maximum RSS, imports included.",

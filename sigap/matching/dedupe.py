@@ -117,7 +117,9 @@ def estimate_model(
     linked to [split, n) and only pairs across count.
     """
     model = (start or FSModel.default()).copy()
-    model.house_rate = 0.0  # households need labels (or the shipped table) to be told apart
+    # households, twins and namesakes need labels (or the shipped tables) to be told apart
+    model.house_rate = model.twin_rate = 0.0
+    model.name_stratum = False
     if split is None:
         q, n_a, n_b = p, len(p), None
         total_pairs = len(p) * (len(p) - 1) / 2

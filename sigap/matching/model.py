@@ -10,6 +10,10 @@ Children of one household break the independence that Fellegi–Sunter assumes: 
 the parents, the address and the origin, a twin the birth date too. So pairs whose parents or
 address agree are scored with a second u table, learnt on same-household pairs of different
 children: given that two records come from one family, is this the same child or a sibling?
+A third table serves pairs of one household born the same day (the same child, or twins: then
+only the name and sex tell them apart), and a fourth pairs whose names agree outside a
+household: namesakes share sex, origin and marga far more often than any two children, so
+those agreements count for less there (the name itself is weighed as between any two records).
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ from .compare import FIELD_NAMES, FIELDS, MISSING, Levels
 
 _DEFAULTS = Path(__file__).with_name("default_model.json")
 _PARENTS, _RESIDENCE = FIELD_NAMES.index("parents"), FIELD_NAMES.index("residence")
+_BIRTH = FIELD_NAMES.index("birth")
+# any two records; one household; one household and the same birth date; the same name (not
+# one household): children of one name share sex, origin, often marga, more than any two do
+N_STRATA = 4
+NAME_STRATUM = 3  # names agree exactly or phonetically (those levels are known cheaply)
 
 
 def household(levels: Levels) -> NDArray[np.bool_]:
@@ -86,6 +95,8 @@ class FSModel:
     u: list[NDArray[np.float64]]
     dup_rate: float = 0.5
     house_rate: float = 0.0
+    twin_rate: float = 0.0
+    name_stratum: bool = False
     population: int = 10_000
     history: list[float] = field(default_factory=list)
 
@@ -102,7 +113,7 @@ class FSModel:
             k = len(spec.levels)
             m.append(_normalise(np.array([2.0 ** (k - i) for i in range(k)])))
             ui = _normalise(np.array([2.0**i for i in range(k)]))
-            u.append(np.vstack([ui, ui]))
+            u.append(np.vstack([ui] * N_STRATA))
         return cls(m, u)
 
     def for_population(self, population: int) -> FSModel:
@@ -121,6 +132,8 @@ class FSModel:
         return {
             "dup_rate": self.dup_rate,
             "house_rate": self.house_rate,
+            "twin_rate": self.twin_rate,
+            "name_stratum": self.name_stratum,
             "fields": {
                 spec.name: {
                     lv: [round(float(x), 10) for x in (self.m[f][i], *self.u[f][:, i])]
@@ -139,10 +152,14 @@ class FSModel:
             levels = fields[spec.name]
             rows = np.array([levels[lv] for lv in spec.levels], float)
             m.append(_normalise(rows[:, 0]))
-            u.append(np.vstack([_normalise(rows[:, 1]), _normalise(rows[:, 2])]))
+            third = rows[:, 3] if rows.shape[1] > 3 else rows[:, 2]
+            fourth = rows[:, 4] if rows.shape[1] > 4 else rows[:, 1]
+            u.append(np.vstack([_normalise(x) for x in (rows[:, 1], rows[:, 2], third, fourth)]))
         dup_rate, house_rate = data["dup_rate"], data["house_rate"]
+        twin_rate = data.get("twin_rate", 0.0)
         assert isinstance(dup_rate, float) and isinstance(house_rate, float)
-        return cls(m, u, dup_rate, house_rate)
+        assert isinstance(twin_rate, float)
+        return cls(m, u, dup_rate, house_rate, twin_rate, bool(data.get("name_stratum", False)))
 
     # -- scoring ---------------------------------------------------------------------------
     def weight_tables(self, stratum: int = 0) -> list[NDArray[np.float64]]:
@@ -160,34 +177,50 @@ class FSModel:
             or len(hit[0]) != len(arrays)
             or any(a is not b for a, b in zip(hit[0], arrays, strict=True))
         ):
+            # in the name stratum the name itself is weighed as between any two records
             tables = [
-                np.append(np.log2(m / u[stratum]), 0.0) for m, u in zip(self.m, self.u, strict=True)
+                np.append(np.log2(m / u[0 if stratum == NAME_STRATUM and f == 0 else stratum]), 0.0)
+                for f, (m, u) in enumerate(zip(self.m, self.u, strict=True))
             ]
             hit = memo[stratum] = (arrays, tables)
         return hit[1]
 
-    def _household_weight(self) -> float:
-        """Evidence of sharing a household at all: 1 / P(one household | different children)."""
-        return math.log2(self.population / self.house_rate) if self.house_rate > 0 else 0.0
+    def _household_weight(self, stratum: int = 1) -> float:
+        """Evidence of sharing a household (stratum 1), and a birth date too (stratum 2):
+        1 / P(that | different children)."""
+        rate = (0.0, self.house_rate, self.twin_rate, 0.0)[stratum]
+        return math.log2(self.population / rate) if rate > 0 else 0.0
 
-    def _strata(self, levels: Levels) -> NDArray[np.bool_]:
+    def _strata(self, levels: Levels) -> NDArray[np.int8]:
+        """0 for any two records, 1 for one household, 2 for one household and the same
+        birth date (the same child, or twins)."""
+        h = np.zeros(len(levels), np.int8)
+        if self.name_stratum:
+            from .compare import N_EXACT
+
+            h[(levels[:, 0] >= 0) & (levels[:, 0] <= N_EXACT)] = NAME_STRATUM
         if self.house_rate <= 0:
-            return np.zeros(len(levels), bool)
-        return household(levels)
+            return h
+        house = household(levels)
+        h[house] = 1
+        if self.twin_rate > 0:
+            h[house & (levels[:, _BIRTH] == 0)] = 2
+        return h
 
     def match_weight(self, levels: Levels) -> NDArray[np.float64]:
         """Sum of the field weights in bits (the household term included)."""
         h = self._strata(levels)
         w = np.zeros(len(levels))
-        for stratum, rows in ((0, ~h), (1, h)):
+        for stratum in range(N_STRATA):
+            rows = h == stratum
             if not rows.any():
                 continue
             sub = levels[rows]
-            ws = np.zeros(len(sub))
+            ws = np.full(len(sub), self._household_weight(stratum))
             for f, table in enumerate(self.weight_tables(stratum)):
                 ws += table[sub[:, f]]  # MISSING == -1 picks the trailing 0
             w[rows] = ws
-        return w + np.where(h, self._household_weight(), 0.0)
+        return w
 
     def can_reach(self, levels: Levels, threshold: float) -> NDArray[np.bool_]:
         """Whether each pair could score at least `threshold` whatever its UNKNOWN levels
@@ -198,14 +231,15 @@ class FSModel:
 
         unknown = levels == UNKNOWN
         rows = np.where(unknown, 0, levels).astype(np.int8)
-        h = self._strata(rows)
+        # an UNKNOWN name does not agree (exact and phonetic agreement are known)
+        h = self._strata(np.where(unknown[:, :1], len(FIELDS[0].levels) - 1, rows).astype(np.int8))
         undecided = unknown[:, [_PARENTS, _RESIDENCE]].any(axis=1) & (self.house_rate > 0)
         best = np.full(len(levels), -np.inf)
-        for stratum in (0, 1):
-            sel = np.flatnonzero((h == bool(stratum)) | undecided)
+        for stratum in range(N_STRATA):
+            sel = np.flatnonzero((h == stratum) | undecided)
             if not sel.size:
                 continue
-            w = np.full(len(sel), self._household_weight() if stratum else 0.0)
+            w = np.full(len(sel), self._household_weight(stratum))
             for f, table in enumerate(self.weight_tables(stratum)):
                 # an UNKNOWN name is past the exact and phonetic levels (those are known)
                 top = float(table[N_EXACT + 1 if f == 0 else 0 : -1].max())
@@ -225,8 +259,8 @@ class FSModel:
         return np.asarray(1.0 / (1.0 + np.exp2(-self._logit(self.match_weight(levels)))))
 
     def explain(self, row: NDArray[np.int8]) -> Explanation:
-        h = bool(self._strata(row[None, :])[0])
-        tables = self.weight_tables(int(h))
+        h = int(self._strata(row[None, :])[0])
+        tables = self.weight_tables(h)
         contributions = []
         for f, spec in enumerate(FIELDS):
             lv = int(row[f])
@@ -238,9 +272,9 @@ class FSModel:
                         spec.name, spec.status[lv], spec.levels[lv], float(tables[f][lv])
                     )
                 )
-        if h:
+        if h in (1, 2):
             contributions.append(
-                FieldContribution("household", "agree", "same", self._household_weight())
+                FieldContribution("household", "agree", "same", self._household_weight(h))
             )
         total = sum(c.weight for c in contributions)
         score = float(1.0 / (1.0 + 2.0 ** (-float(self._logit(total)))))
@@ -253,7 +287,7 @@ class FSModel:
             self.u[f] = self.u[f].copy()
             self.u[f][0] = _level_freq(levels[:, f], len(spec.levels))
             if self.house_rate <= 0:
-                self.u[f][1] = self.u[f][0]
+                self.u[f][1:] = self.u[f][0]
         return self
 
     def set_name_frequencies(self, counts: NDArray[np.int64]) -> FSModel:
@@ -312,7 +346,7 @@ class FSModel:
                 self.m[f] = _level_freq(patterns[:, f], k, gm)
                 if not fix_u:
                     self.u[f] = self.u[f].copy()
-                    self.u[f][0] = self.u[f][1] = _level_freq(patterns[:, f], k, gu)
+                    self.u[f][:] = _level_freq(patterns[:, f], k, gu)
             delta = abs(new_share - share)
             share = new_share
             self.history.append(share)
@@ -333,13 +367,26 @@ class FSModel:
         from compared same-household pairs of different children; rates per record."""
         is_match = np.asarray(is_match, bool)
         h = household(levels) & ~is_match
+        twins = h & (levels[:, _BIRTH] == 0)
+        h = h & ~twins
         self.dup_rate = 2.0 * true_pairs / records
         self.house_rate = 2.0 * float(h.sum()) / records
+        self.twin_rate = 2.0 * float(twins.sum()) / records
+        from .compare import N_EXACT
+
+        same_name = ~household(levels) & ~is_match & (levels[:, 0] >= 0)
+        same_name &= levels[:, 0] <= N_EXACT
+        self.name_stratum = True
         for f, spec in enumerate(FIELDS):
             k = len(spec.levels)
             self.m[f] = _level_freq(levels[is_match, f], k)
             self.u[f] = np.vstack(
-                [_level_freq(random_levels[:, f], k), _level_freq(levels[h, f], k)]
+                [
+                    _level_freq(random_levels[:, f], k),
+                    _level_freq(levels[h, f], k),
+                    _level_freq(levels[twins, f], k),
+                    _level_freq(levels[same_name, f], k),
+                ]
             )
         return self
 

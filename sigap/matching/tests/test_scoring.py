@@ -220,3 +220,29 @@ def test_pruned_comparison_loses_no_pair_above_the_threshold(synthetic) -> None:
     assert len(pos) < len(ia) / 2  # most candidate pairs never reach the name comparison
     assert set(above.tolist()) <= set(pos.tolist())
     assert (lv == full[pos]).all()
+
+
+def test_twins_and_namesakes_have_their_own_tables() -> None:
+    """Born the same day in one household: twins unless the names agree. Namesakes outside a
+    household: sex and origin agreeing say less than between any two children."""
+    family = {"father_name": "Agus Santoso", "mother_name": "Sri Wahyuni", "address": "Jl. Mawar 3"}
+    twin_a = Record("1", "Saptitono Nugroho", sex="M", birth_date="2013-10-05", **family)
+    twin_b = Record("2", "Saptitooa Nugroho", sex="M", birth_date="2013-10-05", **family)
+    again = Record("3", "Saptitono Nugroho", sex="M", birth_date="2013-10-05", **family)
+    p = prepare([twin_a, twin_b, again])
+    lv = compare(p, p, np.array([0, 0]), np.array([1, 2]))
+    model = FSModel.default().for_population(20_000)
+    assert model.twin_rate > 0
+    s = model.score(lv)
+    assert s[0] < 0.5 < s[1]
+    a, b = (
+        Record("1", "Rizky", sex="M", origin="Bone"),
+        Record("2", "Rizky", sex="M", origin="Bone"),
+    )
+    p = prepare([a, b])
+    row = compare(p, p, np.array([0]), np.array([1]))[0]
+    by = model.explain(row).by_field()
+    general = model.weight_tables(0)
+    assert by["sex"].weight < general[1][row[1]]
+    assert by["birthplace_origin"].weight < general[5][row[5]]
+    assert by["name"].weight == general[0][row[0]]
