@@ -18,7 +18,8 @@ one process with `bench.settings_public_reports` (DEBUG off, the real middleware
    own code and measures their CPU per task the same way: work the machine still does per report,
    only later and off the request.
 
-The database is dropped at the end unless --keep-db.
+The database is dropped at the end unless --keep-db. bench/public_reports.py runs it (--profile 0
+--json) and puts its figures in docs/benchmarks.md.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import json
 import os
 import pstats
 import sys
@@ -104,6 +106,7 @@ def main() -> int:
     )
     parser.add_argument("--db", default="intake_prof")
     parser.add_argument("--keep-db", action="store_true")
+    parser.add_argument("--json", default="", help="also write the figures to this JSON file")
     args = parser.parse_args()
 
     db_url = f"{args.pg}/{args.db}"
@@ -201,8 +204,17 @@ def measure(args: argparse.Namespace) -> int:
         for sql in sqls:
             print("   ", sql if args.sql else (sql[:150] + ("…" if len(sql) > 150 else "")))
 
+    figures: dict[str, Any] = {
+        name: {
+            "python_cpu_ms": cpu / args.requests * 1000,
+            "pg_cpu_ms": pg / args.requests * 1000,
+            "queries": len(listings[name]),
+        }
+        for name, (cpu, pg, _wall) in totals.items()
+    }
+
     # 3. cProfile.
-    for name, path in endpoints.items():
+    for name, path in endpoints.items() if args.profile else ():
         # CPU time, not wall time: waiting for the database must not hide the Python cost.
         profiler = cProfile.Profile(time.process_time)
         profiler.enable()
@@ -216,7 +228,9 @@ def measure(args: argparse.Namespace) -> int:
         print(out.getvalue().split("\n", 4)[-1].rstrip())
 
     # 4. The deferred work: the queued tasks (audit events of the reports), run by the worker code.
-    drain_tasks(pid_of=lambda: _backend_pid(connection))
+    figures["worker"] = drain_tasks(pid_of=lambda: _backend_pid(connection))
+    if args.json:
+        Path(args.json).write_text(json.dumps({"requests": args.requests, **figures}))
     return 0
 
 
@@ -226,7 +240,7 @@ def _backend_pid(connection: Any) -> int:
         return int(cursor.fetchone()[0])
 
 
-def drain_tasks(pid_of: Any) -> None:
+def drain_tasks(pid_of: Any) -> dict[str, float]:
     """Run every queued task with the database worker's code, as `manage.py db_worker` would,
     and report its CPU per audit event written (tasks may be deferred a few seconds: wait)."""
     from django_tasks_db.management.commands.db_worker import Worker
@@ -237,7 +251,7 @@ def drain_tasks(pid_of: Any) -> None:
     queued = DBTaskResult.objects.filter(status="READY").count()
     if not queued:
         print("\n== no queued tasks ==")
-        return
+        return {}
     time.sleep(3)
     before = AuditEvent.objects.count()
     worker = Worker(
@@ -266,6 +280,7 @@ def drain_tasks(pid_of: Any) -> None:
         f"events ==\nper event: python cpu {cpu / per * 1000:.2f} ms, pg cpu {pg / per * 1000:.2f} ms, "
         f"wall {wall / per * 1000:.2f} ms"
     )
+    return {"python_cpu_ms": cpu / per * 1000, "pg_cpu_ms": pg / per * 1000, "events": written}
 
 
 if __name__ == "__main__":

@@ -20,7 +20,10 @@ What it does, in one run:
 4. stops the server, lets the worker finish the audit events, and checks that every 201 has its
    row (reports and baseline rows) and every report its audit event, then drops the database
    (unless --keep-db);
-5. prints the figures and rewrites its own section of docs/benchmarks.md (unless --no-docs).
+5. measures the CPU time and SQL statements per request of both endpoints in one process,
+   without concurrency (bench/profile_public_reports.py, on a database of its own; --no-profile
+   skips it);
+6. prints the figures and rewrites its own section of docs/benchmarks.md (unless --no-docs).
 
 Targets (issue 6): reports reach at least 70% of the baseline's throughput, p99 under 200 ms,
 zero errors, every 201 has its row. The client runs on the same 2 cores as the server and the
@@ -377,7 +380,11 @@ def summarise(name: str, r: Result) -> dict[str, Any]:
 
 
 def render(
-    rows: list[dict[str, Any]], checks: dict[str, Any], args: argparse.Namespace, command: str
+    rows: list[dict[str, Any]],
+    checks: dict[str, Any],
+    args: argparse.Namespace,
+    command: str,
+    profile: dict[str, Any] | None = None,
 ) -> str:
     base, rep = rows
     ratio = rep["throughput"] / base["throughput"] if base["throughput"] else 0.0
@@ -427,6 +434,30 @@ def render(
         f"With the cores saturated, throughput is inversely proportional to CPU per request: "
         f"these CPU figures put the reports at {cpu_ratio:.0%} of the baseline's throughput.",
     ]
+    if profile:
+        worker = profile.get("worker") or {}
+        lines += [
+            "",
+            f"The same endpoints in one process, without concurrency "
+            f"(`bench/profile_public_reports.py`, {profile['requests']} requests each through "
+            "the WSGI application, with every middleware):",
+            "",
+            "| endpoint | Python CPU (ms) | PostgreSQL CPU (ms) | SQL statements |",
+            "| --- | ---: | ---: | ---: |",
+        ]
+        for key, row in (("baseline", base), ("report", rep)):
+            one = profile[key]
+            lines.append(
+                f"| {row['endpoint']} | {one['python_cpu_ms']:.2f} | {one['pg_cpu_ms']:.2f} | "
+                f"{one['queries']} |"
+            )
+        if worker:
+            lines += [
+                "",
+                f"Writing the reports' audit events afterwards (the task worker, in batches) "
+                f"costs {worker['python_cpu_ms']:.2f} ms of Python and "
+                f"{worker['pg_cpu_ms']:.2f} ms of PostgreSQL CPU per report.",
+            ]
     met = {
         "ratio": ratio >= 0.7,
         "p99": rep["p99"] < 200,
@@ -449,7 +480,12 @@ def render(
         "Targets from issue 6, judged on this run:",
         "",
         f"- Throughput at least 70% of the baseline: {verdict(met['ratio'])} ({ratio:.0%}).",
-        f"- p99 under 200 ms: {verdict(met['p99'])} ({rep['p99']:.0f} ms).",
+        f"- p99 under 200 ms: {verdict(met['p99'])} ({rep['p99']:.0f} ms). In a closed loop "
+        f"the mean latency is the number of clients over the throughput (Little's law: "
+        f"{args.clients} / {rep['throughput']:.0f} req/s = "
+        f"{args.clients / rep['throughput'] * 1000 if rep['throughput'] else float('nan'):.0f} "
+        f"ms), so with {args.clients} clients this target needs well over "
+        f"{args.clients / 0.2:.0f} reports/s.",
         f"- Zero errors: {verdict(met['errors'])} ({rep['errors']} report, {base['errors']} baseline).",
         f"- Every 201 has its row (and every report its audit event): {verdict(met['rows'])}.",
         "",
@@ -457,6 +493,32 @@ def render(
     if args.note:
         lines += [args.note, ""]
     return "\n".join(lines)
+
+
+def run_profile(args: argparse.Namespace) -> dict[str, Any]:
+    print("measuring CPU and statements per request in one process …", flush=True)
+    with tempfile.NamedTemporaryFile(suffix=".json") as out:
+        subprocess.run(
+            [
+                sys.executable,
+                "bench/profile_public_reports.py",
+                "--pg",
+                args.pg,
+                "--db",
+                f"{args.db}_profile",
+                "--requests",
+                "300",
+                "--profile",
+                "0",
+                "--json",
+                out.name,
+            ],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+        result: dict[str, Any] = json.loads(Path(out.name).read_text())
+    return result
 
 
 def write_docs(section: str) -> None:
@@ -488,6 +550,11 @@ def main() -> int:
     parser.add_argument("--keep-db", action="store_true")
     parser.add_argument("--no-docs", action="store_true")
     parser.add_argument("--note", default="", help="a sentence added under the figures")
+    parser.add_argument(
+        "--no-profile",
+        action="store_true",
+        help="skip the one-process measurement of CPU and statements per request",
+    )
     parser.add_argument(
         "--no-worker",
         action="store_true",
@@ -630,7 +697,8 @@ def main() -> int:
             cpu = "  ".join(f"{part} {ms:.2f}" for part, ms in row["cpu"].items())
             print(f"{'':28} CPU ms per request: {cpu}  total {row['cpu_total']:.2f}")
         print(json.dumps(dict(checks.items()), default=str))
-        section = render(rows, checks, args, command)
+        profile = None if args.no_profile else run_profile(args)
+        section = render(rows, checks, args, command, profile)
         if not args.no_docs:
             write_docs(section)
             print(f"wrote {DOCS.relative_to(ROOT)}")
