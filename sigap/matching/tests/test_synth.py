@@ -23,3 +23,21 @@ def test_generator_makes_duplicates_and_hard_cases() -> None:
         if r.mother_name:
             by_mother.setdefault(r.mother_name, set()).add(c)
     assert any(len(v) > 1 for v in by_mother.values())
+
+
+def test_generator_says_how_each_record_was_varied() -> None:
+    """Family, twin flag and variation tags (for error analysis) line up with the records."""
+    s = generate(3000, seed=1)
+    assert len(s.family) == len(s.tags) == len(s.twin) == len(s.records)
+    tags = {t for tg in s.tags for t in tg}
+    assert {"copy", "nickname_only", "moved", "age_estimated", "name_typo"} <= tags
+    for r, tg in zip(s.records, s.tags, strict=True):
+        if "age_estimated" in tg:
+            assert r.age and not r.birth_date
+        if "birth_year_only" in tg:
+            assert r.birth_year and not r.birth_date
+    # one child, one family; twins come in pairs of one family
+    fam: dict[int, int] = {}
+    for c, f in zip(s.cluster, s.family, strict=True):
+        assert fam.setdefault(c, f) == f
+    assert any(s.twin)
