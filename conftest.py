@@ -175,6 +175,37 @@ CHROMIUM_ARGS = [
 ]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _serial_live_server_on_sqlite() -> Iterator[None]:
+    """On SQLite the live server answers one request at a time.
+
+    The test database is an in-memory SQLite with a shared cache, where two connections writing
+    at once fail at once with "database table is locked" (no busy timeout applies), and every
+    signed-in request writes its session. A browser sends requests in parallel (a page and its
+    htmx calls), so the threaded live server made browser tests fail now and then. PostgreSQL
+    keeps the threaded server. Django closes each connection after the response when the server
+    is not threaded, so a browser's keep-alive cannot hold the single thread."""
+    from django.core.servers.basehttp import WSGIServer
+    from django.db import connection
+    from django.test.testcases import LiveServerThread
+
+    if connection.vendor != "sqlite":
+        yield
+        return
+
+    class SerialWSGIServer(WSGIServer):
+        def __init__(self, *args: Any, connections_override: Any = None, **kwargs: Any) -> None:
+            # The serving thread already uses the test's connections (LiveServerThread.run).
+            super().__init__(*args, **kwargs)
+
+    original = LiveServerThread.server_class
+    LiveServerThread.server_class = SerialWSGIServer  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        LiveServerThread.server_class = original
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     from playwright.sync_api import sync_playwright
