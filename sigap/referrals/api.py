@@ -19,13 +19,11 @@ from sigap.accounts.models import Agency, User
 from sigap.api.pagination import Page, PageParams, paginate_queryset
 from sigap.api.problems import Conflict
 from sigap.cases.selectors import case_get_for
-from sigap.children import services as child_services
 from sigap.children.models import FamilyMember
-from sigap.children.policies import sees_identity_numbers
 from sigap.core.access import api_rule, require
 from sigap.geo.models import Region
 from sigap.referrals import selectors, services
-from sigap.referrals.models import Kind, Referral, Section, SectionGrant, SensitiveSection
+from sigap.referrals.models import Kind, Referral, Section, SectionGrant
 from sigap.referrals.pdf import transfer_summary_pdf
 from sigap.referrals.policies import referral_access
 from sigap.referrals.selectors import ReferralFilters
@@ -590,21 +588,9 @@ class IdentityNumbersOut(Schema):
 )
 @api_rule("referral.view")
 def referral_identity_numbers_get(request: HttpRequest, referral_id: uuid.UUID) -> Any:
-    user = _user(request)
-    referral = _referral(request, referral_id)
-    child = referral.case.child
-    if not (
-        referral_access(user, referral).sees_sections
-        and referral.shares(Section.IDENTITY)
-        and sees_identity_numbers(user, child)
-    ):
-        services.referral_refuse_section(
-            actor=user, referral=referral, section=SensitiveSection.IDENTITY_NUMBERS
-        )
+    numbers = services.referral_identity_numbers_read(
+        actor=_user(request), referral=_referral(request, referral_id)
+    )
+    if numbers is None:
         raise Http404
-    child_services.child_sensitive_view(actor=user, child=child, what="identity_numbers")
-    numbers = child_services.child_identity_numbers(child)
-    return {
-        "nik": numbers.get("nik") or "",
-        "family_card_number": numbers.get("family_card_number") or "",
-    }
+    return numbers

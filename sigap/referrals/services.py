@@ -766,6 +766,32 @@ def referral_refuse_section(*, actor: User, referral: Referral, section: str) ->
     )
 
 
+def referral_identity_numbers_read(*, actor: User, referral: Referral) -> dict[str, str] | None:
+    """The child's NIK and family card through a referral, for the HTML page and the API alike:
+    only while the sections are open to `actor`, the referral shares the identity section and
+    `actor` holds the identity numbers (by default or by a grant). The read is audited; a
+    refusal is audited too and returns None (the callers answer 404)."""
+    from sigap.children import services as child_services
+    from sigap.children.policies import sees_identity_numbers
+
+    child = referral.case.child
+    if not (
+        policies.referral_access(actor, referral).sees_sections
+        and referral.shares(Section.IDENTITY)
+        and sees_identity_numbers(actor, child)
+    ):
+        referral_refuse_section(
+            actor=actor, referral=referral, section=SensitiveSection.IDENTITY_NUMBERS
+        )
+        return None
+    child_services.child_sensitive_view(actor=actor, child=child, what="identity_numbers")
+    numbers = child_services.child_identity_numbers(child)
+    return {
+        "nik": numbers.get("nik") or "",
+        "family_card_number": numbers.get("family_card_number") or "",
+    }
+
+
 def referral_record_search(*, actor: User, box: str, q: str, count: int) -> None:
     """Searches are audited: what kind of search, never the term itself (it may be a name)."""
     audit_log(

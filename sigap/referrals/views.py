@@ -17,12 +17,11 @@ from django.views.decorators.http import require_POST
 
 from sigap.accounts.models import User
 from sigap.cases.selectors import case_get_for
-from sigap.children import services as child_services
 from sigap.children.policies import sees_identity_numbers
 from sigap.core.access import can, require, rule
 from sigap.core.pagination import paginate
 from sigap.referrals import forms, selectors, services
-from sigap.referrals.models import Kind, Referral, Section, SensitiveSection, child_consent_age
+from sigap.referrals.models import Kind, Referral, Section, child_consent_age
 from sigap.referrals.pdf import transfer_summary_pdf
 from sigap.referrals.policies import referral_access
 from sigap.referrals.selectors import ReferralFilters
@@ -549,19 +548,10 @@ def referral_identity_numbers(request: HttpRequest, pk: Any) -> HttpResponse:
     """The child's NIK and family card through a referral that shares the identity section:
     only for a holder of the identity numbers (a grant, for the receiving side), while the
     sections are open to the user. Refused with a 404 and an audit event otherwise."""
-    user = _user(request)
     referral = _referral(request, pk)
-    child = referral.case.child
-    if not (
-        referral_access(user, referral).sees_sections
-        and referral.shares(Section.IDENTITY)
-        and sees_identity_numbers(user, child)
-    ):
-        services.referral_refuse_section(
-            actor=user, referral=referral, section=SensitiveSection.IDENTITY_NUMBERS
-        )
+    numbers = services.referral_identity_numbers_read(actor=_user(request), referral=referral)
+    if numbers is None:
         raise Http404
-    child_services.child_sensitive_view(actor=user, child=child, what="identity_numbers")
     template = "referrals/identity_numbers.html"
     if request.headers.get("HX-Request"):
         template += "#numbers"
@@ -570,8 +560,8 @@ def referral_identity_numbers(request: HttpRequest, pk: Any) -> HttpResponse:
         template,
         {
             "referral": referral,
-            "child": child,
-            "numbers": child_services.child_identity_numbers(child),
+            "child": referral.case.child,
+            "numbers": numbers,
         },
     )
 
