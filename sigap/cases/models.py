@@ -368,8 +368,16 @@ class CaseTeamMember(models.Model):
                 name="case_team_one_lead",
             ),
         ]
-        # The visibility rule "I am on the team" and the worker filter: (user, case).
-        indexes = [models.Index(fields=["user", "case"], name="case_team_user_idx")]
+        # The visibility rule "I am on the team" and the worker filter: (user, case) of the
+        # current team only, so both are index-only scans: a case worker's 2,837 team rows
+        # among 1.25M lay in 2,569 heap pages, read to check ended_at (bench/cases.py).
+        indexes = [
+            models.Index(
+                fields=["user", "case"],
+                condition=Q(ended_at__isnull=True),
+                name="case_team_user_active_idx",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} · {self.get_role_display()}"
