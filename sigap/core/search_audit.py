@@ -5,8 +5,9 @@ and system administrators read the audit list, and they see no child data): the 
 recorded only as its kind and a keyed digest. The digest (HMAC-SHA256 with a key derived from
 SECRET_KEY, 16 hex characters) lets an investigator with access to the server answer "who searched
 for this name or this NIK" by computing the digest of the term (`search_term_digest`), while
-the audit list itself shows nothing readable. A case number or a bare case sequence is not
-personal data and is kept as typed, so a supervisor can read it in the access reports.
+the audit list itself shows nothing readable. A record reference (case number, referral or
+report reference) or a bare case sequence is not personal data and is kept as typed, so a
+supervisor can read it in the access reports.
 
 One insert per search (audit_log), like the read events of the detail pages; an unfiltered list
 page is no search and writes nothing (callers check `is_search` first).
@@ -24,8 +25,9 @@ from sigap.core.audit import audit_log
 from sigap.core.models import AuditEvent
 
 _SALT = "sigap.core.search-term"
-# A record reference: a case number (SGP-6471-2026-0001, or its start), a referral (R-1A2B3C4D).
-_REFERENCE = re.compile(r"^(SGP|R)-[0-9A-F-]*$", re.IGNORECASE)
+# A record reference: a case number (SGP-6471-2026-0001, or its start), a referral (R-1A2B3C4D),
+# a report's staff reference (L-1A2B3C4D).
+_REFERENCE = re.compile(r"^(SGP|R|L)-[0-9A-F-]*$", re.IGNORECASE)
 
 NAME, IDENTITY_NUMBER, REFERENCE, SEQUENCE = "name", "identity_number", "reference", "sequence"
 

@@ -26,6 +26,8 @@ NIK = "6471010101150001"
         ("SGP-6471-2026-0001", "reference"),
         ("sgp-6471", "reference"),
         ("R-1A2B3C4D", "reference"),
+        ("l-1a2b3c4d", "reference"),
+        ("Lia", "name"),
         ("42", "sequence"),
         ("Budi Santoso", "name"),
         ("Sgp Budi", "name"),
