@@ -71,6 +71,13 @@ def report_list_for(*, user: User, filters: dict[str, Any]) -> QuerySet[Report]:
     return reports.select_related(*QUEUE_RELATED).order_by(*order)
 
 
+def queue_reference(q: str) -> str:
+    """The staff reference a queue search names ("l-1a2b", "1A2B" → "L-1A2B"), or "" when the
+    term is no reference (someone typed a name)."""
+    text = (q or "").strip().upper().removeprefix("L-")
+    return "L-" + text if _is_hex(text) else ""
+
+
 def _is_hex(text: str) -> bool:
     return 0 < len(text) <= 32 and all(c in "0123456789ABCDEF" for c in text)
 

@@ -19,6 +19,7 @@ from sigap.core.access import PUBLIC, can, require, rule
 from sigap.core.forms import add_service_errors as _add_errors
 from sigap.core.middleware import client_ip
 from sigap.core.pagination import paginate
+from sigap.core.search_audit import audit_search
 from sigap.intake import ratelimit, selectors, services, tracking
 from sigap.intake.forms import (
     AssignForm,
@@ -157,6 +158,18 @@ def queue(request: HttpRequest) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     reports = selectors.report_list_for(user=_user(request), filters=filters)
     page = paginate(request, reports, cap=10_000)
+    # A search or a filtered queue is an audit event: reports hold children's names and the
+    # reporters' details. A reference is kept as typed, anything else only as a digest; the
+    # open queue is the default page, no filter.
+    search = dict(filters)
+    term = search.pop("q", "")
+    search["status"] = "" if search.get("status") == "open" else search.get("status", "")
+    audit_search(
+        actor=_user(request),
+        action="report.search",
+        term=selectors.queue_reference(term) or term,
+        filters=search,
+    )
     return render(request, "intake/queue.html", {"form": form, "page": page})
 
 
@@ -428,8 +441,12 @@ def report_open_case(request: HttpRequest, pk: Any) -> HttpResponse:
 
     report = _triage_target(request, pk)
     user = _user(request)
-    name = report.child_name or request.GET.get("q", "")
+    # The officer's own search comes first (the box shows the report's name until they type);
+    # a typed search of the registry is an audit event like the child list's.
+    typed = request.GET.get("q", "").strip()[:200]
+    name = typed or report.child_name
     candidates = child_search(user=user, q=name, limit=10)[0] if name else []
+    audit_search(actor=user, action="child.search", term=typed, filters={}, via="intake")
     initial = {
         "version": report.version,
         "full_name": report.child_name,
