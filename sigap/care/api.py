@@ -34,6 +34,7 @@ from sigap.cases.models import Case
 from sigap.cases.services import StaleVersion
 from sigap.children.models import FamilyMember
 from sigap.core.access import api_rule, require
+from sigap.core.search_audit import audit_search
 
 router = Router(tags=["care"])
 
@@ -455,6 +456,9 @@ def _legal_out(a: LegalAction) -> dict[str, Any]:
 def shelter_list(request: HttpRequest, filters: Query[ShelterFilters]) -> dict[str, Any]:
     qs = selectors.shelter_list_for(user=_user(request), q=filters.q)
     page = paginate_queryset(qs, filters)
+    audit_search(
+        actor=_user(request), action="care.shelter.search", term=filters.q, filters={}, via="api"
+    )
     page["items"] = [_stay_out(s) for s in page["items"]]
     return page
 

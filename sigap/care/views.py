@@ -26,6 +26,7 @@ from sigap.cases.services import StaleVersion
 from sigap.core.access import can, require, rule
 from sigap.core.forms import add_service_errors as _add_errors
 from sigap.core.pagination import paginate
+from sigap.core.search_audit import audit_search
 
 
 def _user(request: HttpRequest) -> User:
@@ -89,6 +90,8 @@ def shelter(request: HttpRequest) -> HttpResponse:
     q = form.cleaned_data.get("q", "") if form.is_valid() else ""
     stays = selectors.shelter_list_for(user=user, q=q)
     page = paginate(request, stays)
+    # A search of the children in the shelter is an audit event (never the name searched for).
+    audit_search(actor=user, action="care.shelter.search", term=q, filters={})
     today = timezone.localdate()
     for stay in page:
         stay.days = stay.days_of_stay(today)
