@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from sigap.accounts.models import User
 from sigap.core.access import require, rule
 from sigap.core.pagination import paginate
+from sigap.core.search_audit import audit_search, search_term_digest
 from sigap.dedupe import explain, selectors, services
 from sigap.dedupe.forms import DecideForm, MergeForm, StatusFilterForm, SuggestForm
 from sigap.dedupe.models import CandidateStatus, DuplicateCandidate
@@ -40,6 +42,22 @@ def _region_names(*codes: str) -> dict[str, str]:
     return dict(Region.objects.filter(code__in=wanted).values_list("code", "name"))
 
 
+# The registration form asks for suggestions at every pause in typing and at every other field
+# filled in: the same name is one search for ten minutes.
+SUGGEST_AUDIT_SECONDS = 600
+
+
+def _audit_suggest(user: User, query: selectors.SuggestQuery) -> None:
+    """The suggestions are a search of the registry by name, audited like the child list's (the
+    name only as a digest); the other fields (birth date, parents, address) are not recorded."""
+    names = query.names
+    if not names:
+        return
+    key = f"dedupe:suggest-audited:{user.pk}:{search_term_digest(names[0])}"
+    if cache.add(key, True, SUGGEST_AUDIT_SECONDS):
+        audit_search(actor=user, action="child.search", term=names[0], filters={}, via="dedupe")
+
+
 @rule("children.register")
 def suggest(request: HttpRequest) -> HttpResponse:
     """htmx partial: the best possible matches, among the children the user may see, for the
@@ -61,6 +79,7 @@ def suggest(request: HttpRequest) -> HttpResponse:
         mother_name=v.get("mother_name", "").strip(),
     )
     suggestions = selectors.suggestions_for(user=_user(request), query=query)
+    _audit_suggest(_user(request), query)
     return render(
         request,
         "dedupe/_suggestions.html",
