@@ -378,6 +378,13 @@ def family_add(
 def person_list(request: HttpRequest, filters: Query[PersonSearch]) -> dict[str, Any]:
     qs = selectors.person_list_for(user=_user(request), q=filters.q, role=filters.role)
     page = paginate_queryset(qs, filters)
+    audit_search(
+        actor=_user(request),
+        action="person.search",
+        term=filters.q,
+        filters={"role": filters.role},
+        via="api",
+    )
     page["items"] = [_person_out(p) for p in page["items"]]
     return page
 

@@ -408,9 +408,10 @@ def family_remove(request: HttpRequest, pk: str, member_id: int) -> HttpResponse
 def person_list(request: HttpRequest) -> HttpResponse:
     form = PersonFilterForm(request.GET or None)
     data = form.cleaned_data if form.is_valid() else {}
-    persons = selectors.person_list_for(
-        user=_user(request), q=data.get("q", ""), role=data.get("role", "")
-    )
+    q, role = data.get("q", ""), data.get("role", "")
+    persons = selectors.person_list_for(user=_user(request), q=q, role=role)
+    # A search of the people around the cases is an audit event (never the name searched for).
+    audit_search(actor=_user(request), action="person.search", term=q, filters={"role": role})
     return render(
         request,
         "children/person_list.html",

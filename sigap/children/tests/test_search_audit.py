@@ -65,3 +65,65 @@ def test_filters_alone_are_a_search(child: Any, intake_officer: Any, client: Cli
     client.get(reverse("children:child_list"), {"school_status": "dropped_out"})
     [event] = _searches()
     assert event.summary == {"via": "html", "filter_school_status": "dropped_out"}
+
+
+# --- persons (alleged perpetrators, organisers) ---------------------------------------------------
+
+PERSON = "Bang Jali Sutrisno"
+
+
+def _person_searches() -> list[AuditEvent]:
+    return list(AuditEvent.objects.filter(action="person.search").order_by("id"))
+
+
+def _stored(event: AuditEvent) -> str:
+    """Every stored column of the event, as the database holds it."""
+    return " ".join(str(v) for v in AuditEvent.objects.filter(pk=event.pk).values().get().values())
+
+
+@pytest.fixture
+def person(case_worker: Any) -> Any:
+    from sigap.children.services import person_create
+
+    return person_create(actor=case_worker, full_name=PERSON, role="organiser")
+
+
+def test_plain_person_lists_write_no_event(person: Any, case_worker: Any, client: Client) -> None:
+    client.force_login(case_worker)
+    assert client.get(reverse("children:person_list")).status_code == 200
+    assert client.get(reverse("children:person_list"), {"page": "1", "q": " "}).status_code == 200
+    assert client.get("/api/v1/persons", {"limit": 5}).status_code == 200
+    assert _person_searches() == []
+
+
+def test_a_person_search_writes_one_event_without_the_name(
+    person: Any, case_worker: Any, client: Client
+) -> None:
+    client.force_login(case_worker)
+    page = client.get(reverse("children:person_list"), {"q": "jali sutrisno", "role": "organiser"})
+    api = client.get("/api/v1/persons", {"q": "Jali Sutrisno"})
+    assert PERSON in page.content.decode()
+    assert api.json()["count"] == 1
+    html_event, api_event = _person_searches()
+    digest = search_term_digest("Jali Sutrisno")
+    assert html_event.summary == {
+        "via": "html",
+        "term": "name",
+        "term_digest": digest,
+        "filter_role": "organiser",
+    }
+    assert api_event.summary == {"via": "api", "term": "name", "term_digest": digest}
+    assert html_event.actor_id == case_worker.pk
+    for event in (html_event, api_event):
+        assert "jali" not in _stored(event).casefold()
+        assert "sutrisno" not in _stored(event).casefold()
+
+
+def test_a_person_role_filter_alone_is_a_search(
+    person: Any, case_worker: Any, client: Client
+) -> None:
+    client.force_login(case_worker)
+    client.get("/api/v1/persons", {"role": "parent"})
+    [event] = _person_searches()
+    assert event.summary == {"via": "api", "filter_role": "parent"}
+    assert _searches() == []  # a person search is not a child search
