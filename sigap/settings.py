@@ -128,6 +128,7 @@ MIDDLEWARE = [
     "sigap.core.middleware.RequestContextMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "sigap.accounts.middleware.IdleTimeoutMiddleware",
     "sigap.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,9 +203,10 @@ LOGIN_REDIRECT_URL = "core:home"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24 * 3  # invitations use the same token: three days
 
-# Idle timeout: the session expires after this many minutes without a request.
+# Idle timeout: the session expires after this many minutes without a request. Not
+# SESSION_SAVE_EVERY_REQUEST: sigap.accounts.middleware.IdleTimeoutMiddleware pushes the expiry
+# back at most once a minute, so a page does not write the session each time.
 SESSION_COOKIE_AGE = env_int("SIGAP_IDLE_TIMEOUT_MINUTES", 30) * 60
-SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

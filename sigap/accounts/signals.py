@@ -7,12 +7,17 @@ from typing import Any
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
 
+from sigap.accounts.middleware import mark_session_refreshed
 from sigap.core.audit import audit_log
 from sigap.core.models import ActorKind
 
 
 @receiver(user_logged_in)
 def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
+    if getattr(request, "session", None) is not None:
+        # The sign-in saves the session anyway: its idle timeout starts now, and the next
+        # request need not write it again (see IdleTimeoutMiddleware).
+        mark_session_refreshed(request.session)
     audit_log(actor=user, action="auth.login", obj=user)
 
 

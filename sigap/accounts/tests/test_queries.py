@@ -10,10 +10,10 @@ from sigap.accounts.tests.factories import AgencyFactory, user_with_role
 from sigap.core.audit import audit_log
 
 # Every signed-in page: session, user, the user's TOTP and static devices (2FA middleware),
-# memberships (once per request), the session save (savepoint, update, release: the idle
-# timeout slides with SESSION_SAVE_EVERY_REQUEST), and the notification bell's unread count (cached
-# for a minute; the first request of a test computes it) = 9; then the list's count and its rows.
-PER_REQUEST = 9
+# memberships (once per request) and the notification bell's unread count (cached for a minute;
+# the first request of a test computes it) = 6; then the list's count and its rows. No session
+# save: IdleTimeoutMiddleware writes the session at most once a minute, and the sign-in just did.
+PER_REQUEST = 6
 AGENCY_LIST_QUERIES = PER_REQUEST + 2
 USER_LIST_QUERIES = PER_REQUEST + 2
 AUDIT_LIST_QUERIES = PER_REQUEST + 2

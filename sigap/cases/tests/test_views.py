@@ -75,7 +75,7 @@ def test_detail_query_count_does_not_grow_with_history(
     case = advance(case, Stage.REVIEW, case_worker, supervisor)
     client.force_login(case_worker)
     client.get(url("case-detail", case))  # warm the session
-    with django_assert_num_queries(28 + AUDIT_LOCK) as small:
+    with django_assert_num_queries(25 + AUDIT_LOCK) as small:
         assert client.get(url("case-detail", case)).status_code == 200
     # Grow every section: team, notes, people, approvals, risk history.
     services.team_member_add(actor=supervisor, case=case, user=psychologist, role="psychologist")
@@ -137,11 +137,11 @@ def test_list_query_count_is_constant(
     list_url = reverse("cases:case-list")
     client.get(list_url)
     filtered = list_url + "?stage=open&risk=medium&category=d&kelurahan=64.71.01.1001"
-    with django_assert_num_queries(14) as few:
+    with django_assert_num_queries(11) as few:
         assert client.get(list_url).status_code == 200
     # A filtered list is a search: +4 for its audit event (savepoint, chain head, insert, release;
     # PostgreSQL adds the chain's advisory lock)
-    with django_assert_num_queries(19 + AUDIT_LOCK) as few_filtered:
+    with django_assert_num_queries(16 + AUDIT_LOCK) as few_filtered:
         assert client.get(filtered).status_code == 200
     for _ in range(25):
         open_case(

@@ -29,14 +29,15 @@ LIST_READERS = {
 }  # fmt: skip
 EDITORS = {"intake_officer", "case_worker", "supervisor", "outsider"}
 SEES_CHILD = {"intake_officer", "supervisor"}
-# Per request the foundation costs 8 queries: session, user, two 2FA devices, memberships, and the
-# session save (savepoint, update, release). The list adds kelurahan choices, count and page; the
+# Per request the foundation costs 5 queries: session, user, two 2FA devices and memberships (no
+# session save: IdleTimeoutMiddleware writes it at most once a minute). The list adds kelurahan
+# choices, count and page; the
 # detail adds child (+regions), aliases, family and the audit event (savepoint, last hash, insert,
 # release; plus the chain lock on PostgreSQL).
-LIST_QUERIES = 11
+LIST_QUERIES = 8
 # +1 since #7: a reader who is no default holder of the identity numbers costs one look-up of
 # their section grants (sigap.children.sections), remembered for the request.
-DETAIL_QUERIES = {"sqlite": 16, "postgresql": 17}
+DETAIL_QUERIES = {"sqlite": 13, "postgresql": 14}
 
 
 def _get(client, persona, url):

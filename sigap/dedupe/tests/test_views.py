@@ -146,7 +146,7 @@ def test_review_list_query_count_is_constant(client, case_worker, django_assert_
     client.force_login(case_worker)
     url = reverse("dedupe:review_list")
     client.get(url)
-    queries = {"sqlite": 10, "postgresql": 10}[connection.vendor]
+    queries = {"sqlite": 7, "postgresql": 7}[connection.vendor]
     with django_assert_num_queries(queries):
         client.get(url)
     add_pairs(4)
