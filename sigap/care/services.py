@@ -53,7 +53,7 @@ from sigap.care.models import (
 from sigap.cases import services as case_services
 from sigap.cases.models import Case, CaseRole, CaseTeamMember, RiskLevel, Stage
 from sigap.cases.services import StaleVersion
-from sigap.children.models import FamilyMember, Person, Sex
+from sigap.children.models import Child, FamilyMember, Person, Sex
 from sigap.core.audit import audit_log
 
 # A clock a little fast on a phone must not refuse a time entered "now".
@@ -1175,3 +1175,95 @@ def reminders_send(*, today: date | None = None) -> int:
             )
         sent += 1
     return sent
+
+
+# --- records of the same child -----------------------------------------------------------------
+
+
+def _move_reason(reason: str) -> str:
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the record moves to another child record.")})
+    return reason
+
+
+@transaction.atomic
+def care_arrangement_move_to_child(
+    *, actor: User, arrangement: CareArrangement, child: Child, version: int, reason: str
+) -> CareArrangement:
+    """Re-point a care arrangement to another record of the same child, e.g. when two records
+    are merged (sigap.dedupe moves the child's cases first, then their arrangements, keeps the
+    record of the move and moves it back on undo). Refused when the arrangement is open and
+    `child` already stays somewhere (one open arrangement per child). `reason` goes to the
+    audit event."""
+    reason = _move_reason(reason)
+    fresh = (
+        CareArrangement.objects.select_for_update(of=("self",))
+        .select_related("case", "agency")
+        .get(pk=arrangement.pk)
+    )
+    if fresh.version != version:
+        raise StaleVersion(fresh)
+    if fresh.child_id == child.pk:
+        raise ValidationError({"child": _("The record already belongs to this child record.")})
+    if fresh.ended_at is None:
+        clash = (
+            CareArrangement.objects.filter(child=child, ended_at__isnull=True)
+            .exclude(pk=fresh.pk)
+            .select_related("agency")
+            .first()
+        )
+        if clash is not None:
+            raise ValidationError(
+                {
+                    "child": _(
+                        "%(name)s is staying at %(place)s, and this record of the child is "
+                        "staying at %(other)s: discharge one of the two stays first."
+                    )
+                    % {"name": child.full_name, "place": clash.agency, "other": fresh.agency}
+                }
+            )
+    old_child = fresh.child_id
+    fresh.child = child
+    fresh.version += 1
+    fresh.save(update_fields=["child", "version", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="care.arrangement.child_moved",
+        obj=fresh,
+        agency_id=fresh.case.lead_agency_id,
+        changes=["child"],
+        extra={"from": str(old_child), "to": str(child.pk), "reason": reason[:200]},
+    )
+    return fresh
+
+
+@transaction.atomic
+def education_record_move_to_child(
+    *, actor: User, record: EducationRecord, child: Child, version: int, reason: str
+) -> EducationRecord:
+    """Re-point an education record to another record of the same child (as
+    care_arrangement_move_to_child; a child may have several education records)."""
+    reason = _move_reason(reason)
+    fresh = (
+        EducationRecord.objects.select_for_update(of=("self",))
+        .select_related("case")
+        .get(pk=record.pk)
+    )
+    if fresh.version != version:
+        raise StaleVersion(fresh)
+    if fresh.child_id == child.pk:
+        raise ValidationError({"child": _("The record already belongs to this child record.")})
+    old_child = fresh.child_id
+    fresh.child = child
+    fresh.version += 1
+    fresh.save(update_fields=["child", "version", "updated_at"])
+    audit_log(
+        actor=actor,
+        action="care.education.child_moved",
+        obj=fresh,
+        agency_id=fresh.case.lead_agency_id,
+        changes=["child"],
+        extra={"from": str(old_child), "to": str(child.pk), "reason": reason[:200]},
+    )
+    return fresh

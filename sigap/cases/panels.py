@@ -13,6 +13,7 @@ from sigap.cases import selectors
 from sigap.cases.models import Case
 from sigap.cases.policies import case_visibility_q
 from sigap.children.access import (
+    child_successor,
     register_child_panel,
     register_child_visibility,
     register_person_panel,
@@ -33,7 +34,8 @@ def child_cases_panel(child: Any, user: User) -> dict[str, Any] | None:
     return {
         "cases": selectors.cases_for_child(user=user, child=child),
         "child": child,
-        "can_open_case": can(user, "case.open", child),
+        # Not on a record merged into another: new history goes to the one standing for it.
+        "can_open_case": can(user, "case.open", child) and child_successor(child) is None,
     }
 
 

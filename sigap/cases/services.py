@@ -47,6 +47,7 @@ from sigap.cases.models import (
     apply_transition,
     case_number,
 )
+from sigap.children.access import child_is_visible, child_successor
 from sigap.children.models import Child, Person
 from sigap.core.audit import audit_log
 
@@ -129,6 +130,26 @@ def _check_team_user(case: Case, user: User, role: str) -> None:
 # --- opening and editing ---------------------------------------------------------------------------
 
 
+def merged_record_message(actor: User, child: Child) -> str | None:
+    """Why `child` takes no new case: it was merged into another record (the record that
+    stands for the child now, children's child_successor), or None. The other record is named
+    only when the actor may see it."""
+    successor = child_successor(child, refresh=True)
+    if successor is None:
+        return None
+    if child_is_visible(actor, successor):
+        return _("This record was merged into %(name)s: open the case there.") % {
+            "name": successor.full_name
+        }
+    return _("This record was merged into another record of the same child: open the case there.")
+
+
+def refuse_merged_record(actor: User, child: Child) -> None:
+    message = merged_record_message(actor, child)
+    if message is not None:
+        raise ValidationError({"child": message})
+
+
 @transaction.atomic
 def case_open(
     *,
@@ -151,6 +172,7 @@ def case_open(
         raise ValidationError(
             {"lead_agency": _("You can only open cases for an agency where you handle cases.")}
         )
+    refuse_merged_record(actor, child)
     if risk_level not in RiskLevel.values:
         raise ValidationError({"risk_level": _("Choose a risk level.")})
     open_case = (

@@ -206,6 +206,11 @@ def case_open(request: HttpRequest, child_id: Any) -> HttpResponse:
     user = _user(request)
     child = child_get_for(user=user, child_id=child_id)
     require(user, "case.open", child)
+    merged = services.merged_record_message(user, child)
+    if merged is not None:
+        # The child's page names the record that stands for the child now.
+        messages.error(request, merged)
+        return redirect(child)
     agencies = selectors.lead_agencies_for(user=user)
     form = forms.CaseOpenForm(
         request.POST or None, agencies=agencies, workers=selectors.workers_for(user=user)

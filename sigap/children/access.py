@@ -130,6 +130,48 @@ def listed_children(qs: QuerySet[Child]) -> QuerySet[Child]:
     return qs
 
 
+# --- records that another record stands for ---------------------------------------------------
+
+SuccessorRule = Callable[[Any], QuerySet[Any]]
+_successor_rules: list[SuccessorRule] = []
+
+
+def register_child_successors(fn: SuccessorRule) -> SuccessorRule:
+    """Add a rule: fn(ids) -> a queryset of the ids of the records that stand now for the
+    children whose ids are `ids` (a list or a queryset of child ids). The dedupe app: the
+    survivor of an active merge stands for the merged record. Idempotent; usable as a
+    decorator."""
+    if fn not in _successor_rules:
+        _successor_rules.append(fn)
+    return fn
+
+
+def successors_q(ids: Any) -> Q | None:
+    """A Q over Child matching the records that stand for the children `ids`, or None when no
+    rule is registered."""
+    combined: Q | None = None
+    for fn in _successor_rules:
+        q = Q(pk__in=fn(ids))
+        combined = q if combined is None else combined | q
+    return combined
+
+
+def child_successor(child: Child, *, refresh: bool = False) -> Child | None:
+    """The record that stands for `child` now (the survivor it was merged into), or None.
+    Remembered on the child object (`refresh` asks again, as services do); NOT scoped: check
+    visibility before showing it. The children app uses it to refuse new history on such a
+    record, cases to refuse a new case on it."""
+    if refresh or "_sigap_successor" not in child.__dict__:
+        from sigap.children.models import Child
+
+        q = successors_q([child.pk])
+        child.__dict__["_sigap_successor"] = (
+            None if q is None else Child.objects.filter(q).exclude(pk=child.pk).first()
+        )
+    found: Child | None = child.__dict__["_sigap_successor"]
+    return found
+
+
 # --- page panels ------------------------------------------------------------------------------
 
 

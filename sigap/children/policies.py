@@ -4,7 +4,9 @@
   role. Analysts and administrators see no child identities.
 - children.register: intake officers, case workers and supervisors.
 - children.view (obj Child): the child is in children_visible_to(user).
-- children.edit: visible, and the user is an intake officer, case worker or supervisor.
+- children.edit: visible, and the user is an intake officer, case worker or supervisor; never
+  a record merged into another (child_successor): new history goes to the record that stands
+  for the child now (undo the merge to work on this one again).
 - children.view_sensitive (NIK, family card, photo): a sensitive section (#7 point 5). Visible,
   and the user is a default holder: a supervisor of the registering agency, or by a rule the
   cases app registers (a case worker on the lead agency's team of one of the child's cases, a
@@ -23,7 +25,7 @@ from __future__ import annotations
 from typing import Any
 
 from sigap.accounts.models import CHILD_DATA_ROLES, Role, User
-from sigap.children.access import child_is_visible
+from sigap.children.access import child_is_visible, child_successor
 from sigap.children.models import Child, Incident, Person
 from sigap.children.sections import (
     IDENTITY_NUMBERS,
@@ -62,7 +64,7 @@ def children_edit(user: User, obj: Any) -> bool:
         return False
     if obj is None:
         return True
-    return isinstance(obj, Child) and child_is_visible(user, obj)
+    return isinstance(obj, Child) and child_is_visible(user, obj) and child_successor(obj) is None
 
 
 def sees_identity_numbers(user: User, child: Child) -> bool:

@@ -16,7 +16,12 @@ from django.http import Http404
 
 from sigap.accounts.models import CHILD_DATA_ROLES, User
 from sigap.children import crypto
-from sigap.children.access import children_visible_to, listed_children, remember_visible
+from sigap.children.access import (
+    children_visible_to,
+    listed_children,
+    remember_visible,
+    successors_q,
+)
 from sigap.children.models import Child, FamilyMember, Incident, Person
 from sigap.children.policies import EDITOR_ROLES
 from sigap.children.search import CANDIDATE_CAP, rank
@@ -104,10 +109,15 @@ def child_list_for(*, user: User, filters: ChildFilters) -> QuerySet[Child] | Ra
 
 
 def _by_identity_number(qs: QuerySet[Child], number: str) -> QuerySet[Child]:
-    return qs.filter(
-        Q(nik_index=crypto.blind_index(number, field="nik"))
-        | Q(family_card_index=crypto.blind_index(number, field="family_card"))
+    """The children of `qs` with this NIK or family-card number (exact, through the blind
+    indexes), and those that stand for a child with it (the survivor of a merge: the merged
+    record keeps its own numbers, and its survivor is found by them while the merge is
+    active; nothing is copied, so an undo needs nothing undone)."""
+    match = Q(nik_index=crypto.blind_index(number, field="nik")) | Q(
+        family_card_index=crypto.blind_index(number, field="family_card")
     )
+    standing_for = successors_q(Child.objects.filter(match).values("pk"))
+    return qs.filter(match if standing_for is None else match | standing_for)
 
 
 def child_search(
@@ -146,8 +156,9 @@ def child_ids_matching_name(
 
 
 def child_ids_with_identity_number(number: str) -> list[uuid.UUID]:
-    """Ids of ALL children with this NIK or family-card number (exact). UNSCOPED, like
-    child_ids_matching_name: callers must scope."""
+    """Ids of ALL children with this NIK or family-card number (exact), and of the records
+    that stand for them (a merge's survivor). UNSCOPED, like child_ids_matching_name: callers
+    must scope."""
     if not crypto.is_valid_identity_number(number):
         return []
     return list(_by_identity_number(Child.objects.all(), number).values_list("pk", flat=True))

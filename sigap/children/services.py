@@ -676,3 +676,37 @@ def incident_add_child(*, actor: User, incident: Incident, child: Child) -> Inci
         extra={"child_id": str(child.pk)},
     )
     return link
+
+
+@transaction.atomic
+def incident_link_move_to_child(
+    *, actor: User, link: IncidentChild, child: Child, reason: str
+) -> IncidentChild | None:
+    """Re-point a child's link to an incident to another record of the same child, e.g. when
+    two records are merged (sigap.dedupe keeps the record of the move and moves it back on
+    undo). When `child` is already linked to the incident the link stays where it is and None
+    is returned: the incident lists the child once. `reason` goes to the audit event."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the link moves to another record.")})
+    fresh = (
+        IncidentChild.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .get(pk=link.pk)
+    )
+    if fresh.child_id == child.pk:
+        raise ValidationError({"child": _("The link already belongs to this record.")})
+    if IncidentChild.objects.filter(incident_id=fresh.incident_id, child=child).exists():
+        return None
+    old_child = fresh.child_id
+    fresh.child = child
+    fresh.save(update_fields=["child"])
+    audit_log(
+        actor=actor,
+        action="incident.child_moved",
+        obj=fresh.incident,
+        agency_id=fresh.incident.agency_id,
+        changes=["child"],
+        extra={"from": str(old_child), "to": str(child.pk), "reason": reason[:200]},
+    )
+    return fresh

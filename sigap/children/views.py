@@ -15,7 +15,13 @@ from django.views.decorators.http import require_POST
 
 from sigap.accounts.models import User
 from sigap.children import selectors, services
-from sigap.children.access import RenderedPanel, child_panels_for, person_panels_for
+from sigap.children.access import (
+    RenderedPanel,
+    child_is_visible,
+    child_panels_for,
+    child_successor,
+    person_panels_for,
+)
 from sigap.children.forms import (
     AliasForm,
     ChildEditForm,
@@ -142,11 +148,16 @@ def child_detail(request: HttpRequest, pk: str) -> HttpResponse:
     user = _user(request)
     child = selectors.child_get_for(user=user, child_id=pk)
     services.child_record_view(actor=user, child=child, channel="html")
+    # A record merged into another takes no new history: the page points to the other record
+    # (named only when the user may see it) instead of offering actions.
+    successor = child_successor(child)
     return render(
         request,
         "children/child_detail.html",
         {
             "child": child,
+            "is_merged": successor is not None,
+            "merged_into": successor if successor and child_is_visible(user, successor) else None,
             "aliases": list(child.aliases.all()),
             "family": list(child.family_members.all()),
             "panels": _render_panels(request, child_panels_for(child, user)),

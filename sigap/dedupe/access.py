@@ -6,16 +6,25 @@
   ("whoever may see a case may see its child") follows the cases. So that nobody loses the
   merged record itself (its page says where the child is now; the reviewer can still undo), the
   merged record stays visible to whoever may see one of the cases the merge moved away from it.
+- The survivor stands for the merged record (children's successor registry): the merged
+  record takes no new history (no new case, alias or family member), and a search by its NIK
+  or family-card number finds the survivor.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
+from typing import Any
+
+from django.db.models import Q, QuerySet
 
 from sigap.accounts.models import User
 from sigap.cases.models import Case
 from sigap.cases.policies import case_visibility_q
-from sigap.children.access import register_child_listing_exclusion, register_child_visibility
+from sigap.children.access import (
+    register_child_listing_exclusion,
+    register_child_successors,
+    register_child_visibility,
+)
 from sigap.dedupe.models import ChildMerge, MergedCase
 
 
@@ -33,5 +42,14 @@ def merged_record_visible_through_moved_cases(user: User) -> Q | None:
     return Q(pk__in=moved.values("merge__merged_id"))
 
 
+def survivors_of(ids: Any) -> QuerySet[Any]:
+    """The survivors of the active merges of the records `ids`: they stand for those records
+    (a new case goes there, a search by the merged record's NIK finds them)."""
+    return ChildMerge.objects.filter(undone_at__isnull=True, merged_id__in=ids).values(
+        "survivor_id"
+    )
+
+
 register_child_listing_exclusion(merged_records)
+register_child_successors(survivors_of)
 register_child_visibility(merged_record_visible_through_moved_cases)

@@ -5,11 +5,14 @@ rejected: the nightly run and the registration suggestions skip it.
 
 A merge records that `merged` is the same child as `survivor` and brings the merged record's
 history to where the case worker looks: its cases move to the survivor (cases'
-case_move_to_child) and its names become the survivor's aliases, so the survivor's page lists
-every case and a search by either name finds it. Nothing is deleted: the merged record keeps its
+case_move_to_child), so does the rest of its history (each part through its app's service),
+and its names become the survivor's aliases, so the survivor's page lists every case and a
+search by either name finds it. Nothing is deleted: the merged record keeps its
 own data and family, is left out of lists and searches while the merge is active, and its page
 points to the survivor. MergedCase and MergedAlias remember exactly what the merge moved and
-added, so undoing it (undone_at set) moves those cases back and removes those aliases.
+added, so undoing it (undone_at set) moves those cases back and removes those aliases;
+MergedRecord does the same for the rest of the history the merge moves (care arrangements,
+education records, reports, incident links). The family stays with its record.
 """
 
 from __future__ import annotations
@@ -179,3 +182,36 @@ class MergedAlias(models.Model):
 
     def __str__(self) -> str:
         return f"{self.merge_id}: {self.alias_id}"
+
+
+class RecordKind(models.TextChoices):
+    """The other parts of a child's history that a merge moves (each through its owning app's
+    service), besides cases (MergedCase) and names (MergedAlias)."""
+
+    CARE_ARRANGEMENT = "care_arrangement", _("Care arrangement")
+    EDUCATION_RECORD = "education_record", _("Education record")
+    REPORT = "report", _("Report")
+    INCIDENT_LINK = "incident_link", _("Incident")
+
+
+class MergedRecord(models.Model):
+    """A record of the merged child (care arrangement, education record, report, incident link)
+    that the merge moved to the survivor; moved back on undo unless it was moved on since.
+    `object_id` is the record's primary key as text (integers and uuids alike): the records
+    are kept (PROTECT, or the incident link's CASCADE with its incident), and a missing one is
+    skipped on undo."""
+
+    merge = models.ForeignKey(ChildMerge, on_delete=models.CASCADE, related_name="moved_records")
+    kind = models.CharField(max_length=20, choices=RecordKind.choices)
+    object_id = models.CharField(max_length=40)
+    moved_back_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merge", "kind", "object_id"], name="dedupe_merged_record_unique"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.merge_id}: {self.kind} {self.object_id}"

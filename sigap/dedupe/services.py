@@ -5,19 +5,22 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from sigap.accounts.models import User
+from sigap.care import services as care_services
+from sigap.care.models import CareArrangement, EducationRecord
 from sigap.cases import services as case_services
 from sigap.cases.models import Case
 from sigap.children import services as children_services
-from sigap.children.models import AliasKind, Child, ChildAlias
+from sigap.children.models import AliasKind, Child, ChildAlias, IncidentChild
 from sigap.core.audit import audit_log
 from sigap.dedupe import explain
 from sigap.dedupe.models import (
@@ -27,13 +30,25 @@ from sigap.dedupe.models import (
     DuplicateCandidate,
     MergedAlias,
     MergedCase,
+    MergedRecord,
+    RecordKind,
     TransitionError,
     apply_transition,
 )
 from sigap.dedupe.records import child_records
 from sigap.dedupe.scoring import find_pairs
+from sigap.intake import services as intake_services
+from sigap.intake.models import Report
 
 DEFAULT_THRESHOLD = 0.5
+
+# The models of the records a merge moves besides cases, each with a `child` foreign key.
+_RECORD_MODELS: dict[str, Any] = {
+    RecordKind.CARE_ARRANGEMENT: CareArrangement,
+    RecordKind.EDUCATION_RECORD: EducationRecord,
+    RecordKind.REPORT: Report,
+    RecordKind.INCIDENT_LINK: IncidentChild,
+}
 
 
 def _threshold() -> float:
@@ -171,6 +186,83 @@ def _move_cases(*, actor: User, merge: ChildMerge, to: Child, reason: str) -> in
     return len(cases)
 
 
+def _lock_records(kind: str, ids: Any) -> list[Any]:
+    """The records of one kind with these ids (or of this child: a Q), locked, in a fixed
+    order."""
+    model = _RECORD_MODELS[kind]
+    qs = model.objects.select_for_update(of=("self",))
+    qs = qs.filter(ids) if isinstance(ids, Q) else qs.filter(pk__in=ids)
+    return list(qs.order_by("pk"))
+
+
+def _move_record(*, actor: User, kind: str, obj: Any, to: Child, reason: str) -> bool:
+    """Move one record to `to` through its app's service. False when it stayed (an incident
+    the survivor is linked to already)."""
+    if kind == RecordKind.CARE_ARRANGEMENT:
+        care_services.care_arrangement_move_to_child(
+            actor=actor, arrangement=obj, child=to, version=obj.version, reason=reason
+        )
+    elif kind == RecordKind.EDUCATION_RECORD:
+        care_services.education_record_move_to_child(
+            actor=actor, record=obj, child=to, version=obj.version, reason=reason
+        )
+    elif kind == RecordKind.REPORT:
+        intake_services.report_move_to_child(
+            actor=actor, report=obj, child=to, version=obj.version, reason=reason
+        )
+    else:
+        moved = children_services.incident_link_move_to_child(
+            actor=actor, link=obj, child=to, reason=reason
+        )
+        return moved is not None
+    return True
+
+
+def _move_records(*, actor: User, merge: ChildMerge, to: Child, reason: str) -> dict[str, int]:
+    """Move the merged record's care arrangements, education records, reports and incident
+    links to the survivor (after its cases, which they follow), remembering each one moved. An
+    open stay that clashes with one of the survivor refuses the whole merge (care's rule); an
+    incident the survivor is in already keeps the merged record's link, and nothing is
+    remembered for it. Family members stay with their record (the merge panel shows them on
+    the survivor's page)."""
+    counts: dict[str, int] = {}
+    rows = []
+    for kind in RecordKind.values:
+        counts[kind] = 0
+        for obj in _lock_records(kind, Q(child_id=merge.merged_id)):
+            if _move_record(actor=actor, kind=kind, obj=obj, to=to, reason=reason):
+                rows.append(MergedRecord(merge=merge, kind=kind, object_id=str(obj.pk)))
+                counts[kind] += 1
+    MergedRecord.objects.bulk_create(rows)
+    return counts
+
+
+def _move_records_back(*, actor: User, merge: ChildMerge, to: Child, reason: str) -> dict[str, int]:
+    """Move back the records the merge moved that are still on the survivor (a record moved on
+    since, or gone, stays where it is)."""
+    now = timezone.now()
+    counts: dict[str, int] = {}
+    for kind in RecordKind.values:
+        counts[kind] = 0
+        rows = {
+            r.object_id: r
+            for r in merge.moved_records.filter(kind=kind, moved_back_at__isnull=True)
+        }
+        if not rows:
+            continue
+        model = _RECORD_MODELS[kind]
+        ids = [model._meta.pk.to_python(object_id) for object_id in rows]
+        for obj in _lock_records(kind, ids):
+            if obj.child_id != merge.survivor_id:
+                continue
+            if _move_record(actor=actor, kind=kind, obj=obj, to=to, reason=reason):
+                row = rows[str(obj.pk)]
+                row.moved_back_at = now
+                row.save(update_fields=["moved_back_at"])
+                counts[kind] += 1
+    return counts
+
+
 def _add_names(*, actor: User, merge: ChildMerge, merged: Child, survivor: Child) -> int:
     """The merged record's full name and aliases become aliases of the survivor (those it lacks),
     so a search by any of them finds the survivor. Each alias is remembered for undo."""
@@ -198,10 +290,13 @@ def child_merge(
 ) -> ChildMerge:
     """Record that the other child of a confirmed pair is the same child as `survivor`, and
     bring the other record's history to the survivor: its cases move there and its names become
-    the survivor's aliases. Nothing is deleted; the merge can be undone (merge_undo), which puts
-    back exactly what it moved. No chains: a record merged into another can neither absorb nor
+    the survivor's aliases. So do its care arrangements, education records, the reports linked
+    to it and its links to incidents (each through its app's service, _move_records). Nothing
+    is deleted; the merge can be undone (merge_undo), which puts back exactly what it moved.
+    No chains: a record merged into another can neither absorb nor
     be merged again. A case that cannot move (the survivor has an open case at the same agency)
-    refuses the whole merge with the reason."""
+    refuses the whole merge with the reason, as does an open stay when the survivor stays
+    somewhere too."""
     current = _check_version(candidate, version)
     if current.status != CandidateStatus.CONFIRMED:
         raise ValidationError(_("Only a pair confirmed as the same child can be merged."))
@@ -229,7 +324,9 @@ def child_merge(
     merge.save()
     merged = Child.objects.get(pk=merged_id)
     survivor = Child.objects.get(pk=survivor.pk)
-    moved = _move_cases(actor=actor, merge=merge, to=survivor, reason=f"dedupe.merge {merge.pk}")
+    reason = f"dedupe.merge {merge.pk}"
+    moved = _move_cases(actor=actor, merge=merge, to=survivor, reason=reason)
+    records = _move_records(actor=actor, merge=merge, to=survivor, reason=reason)
     added = _add_names(actor=actor, merge=merge, merged=merged, survivor=survivor)
     current.version += 1
     current.save(update_fields=["version", "updated_at"])
@@ -242,6 +339,7 @@ def child_merge(
             "merged": str(merged_id),
             "candidate": current.pk,
             "cases_moved": moved,
+            **{f"{kind}s_moved": n for kind, n in records.items()},
             "aliases_added": added,
         },
     )
@@ -252,7 +350,8 @@ def child_merge(
 def merge_undo(*, actor: User, merge: ChildMerge) -> ChildMerge:
     """Undo a merge: both records stand alone again; the pair stays confirmed. The cases the
     merge moved go back to the merged record (those still on the survivor: none has been moved
-    on since, as a merged record cannot be merged again) and the aliases it added are removed
+    on since, as a merged record cannot be merged again), then the other records it moved (those
+    still on the survivor), and the aliases it added are removed
     (unless a user removed them already). Cases opened on the survivor after the merge stay."""
     current = ChildMerge.objects.select_for_update().get(pk=merge.pk)
     if current.undone_at is not None:
@@ -271,6 +370,7 @@ def merge_undo(*, actor: User, merge: ChildMerge) -> ChildMerge:
         row.moved_back_at = now
         row.save(update_fields=["moved_back_at"])
         moved_back += 1
+    records = _move_records_back(actor=actor, merge=current, to=merged, reason=reason)
     removed = 0
     for added in current.added_aliases.select_related("alias__child").order_by("pk"):
         if added.alias is not None:
@@ -289,6 +389,7 @@ def merge_undo(*, actor: User, merge: ChildMerge) -> ChildMerge:
             "survivor": str(current.survivor_id),
             "merged": str(current.merged_id),
             "cases_moved_back": moved_back,
+            **{f"{kind}s_moved_back": n for kind, n in records.items()},
             "aliases_removed": removed,
         },
     )

@@ -1005,3 +1005,34 @@ def overdue_reports_notify(*, now: datetime | None = None) -> int:
             )
             count += 1
     return count
+
+
+# --- records of the same child -------------------------------------------------------------------
+
+
+@transaction.atomic
+def report_move_to_child(
+    *, actor: User, report: Report, child: Any, version: int, reason: str
+) -> Report:
+    """Re-point the child a report is linked to to another record of the same child, e.g. when
+    two records are merged (sigap.dedupe keeps the record of the move and moves it back on
+    undo). The report keeps its outcome and its case. `reason` goes to the audit event."""
+    reason = " ".join(reason.split())
+    if not reason:
+        raise ValidationError({"reason": _("Say why the report moves to another child record.")})
+    report = _lock(report)
+    _check_version(report, version)
+    if report.child_id == child.pk:
+        raise ValidationError({"child": _("The report is already linked to this record.")})
+    old_child = report.child_id
+    report.child = child
+    _touch(report, ["child"])
+    audit_log(
+        actor=actor,
+        action="report.child_moved",
+        obj=report,
+        agency_id=_agency_id(actor, report),
+        changes=["child"],
+        extra={"from": str(old_child), "to": str(child.pk), "reason": reason[:200]},
+    )
+    return report

@@ -36,8 +36,9 @@ SEES_CHILD = {"intake_officer", "supervisor"}
 # release; plus the chain lock on PostgreSQL).
 LIST_QUERIES = 8
 # +1 since #7: a reader who is no default holder of the identity numbers costs one look-up of
-# their section grants (sigap.children.sections), remembered for the request.
-DETAIL_QUERIES = {"sqlite": 13, "postgresql": 14}
+# their section grants (sigap.children.sections), remembered for the request. +1 since #8:
+# whether another record stands for this one (a merge: children.access.child_successor).
+DETAIL_QUERIES = {"sqlite": 14, "postgresql": 15}
 
 
 def _get(client, persona, url):

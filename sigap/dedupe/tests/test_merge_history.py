@@ -10,6 +10,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
+from sigap.cases import services as case_services
 from sigap.cases.models import Case
 from sigap.cases.tests.factories import close, open_case
 from sigap.cases.timeline import case_timeline
@@ -120,7 +121,11 @@ def test_undo_is_refused_when_the_merged_record_got_a_clashing_case(
 ):
     moved = open_case(case_worker, home_agency, rizky)
     merge = _merge(case_worker, rizki, rizky)
-    open_case(case_worker, home_agency, rizky)  # opened on the merged record meanwhile
+    # No case can be opened on the merged record any more, but one can still be moved there.
+    other = open_case(case_worker, home_agency, register(case_worker, "Budi Santoso"))
+    case_services.case_move_to_child(
+        actor=case_worker, case=other, child=rizky, version=other.version, reason="test"
+    )
     with pytest.raises(ValidationError) as exc:
         services.merge_undo(actor=case_worker, merge=merge)
     assert moved.number in " ".join(exc.value.messages)
