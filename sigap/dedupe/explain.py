@@ -21,6 +21,7 @@ FIELD_LABELS: dict[str, Promise] = {
     "marga": _("Family name (marga)"),
     "birth_order": _("Birth-order name"),
     "household": _("Same household"),
+    "linked": _("Through another record"),
 }
 
 LEVEL_LABELS: dict[str, Promise] = {
@@ -41,6 +42,8 @@ LEVEL_LABELS: dict[str, Promise] = {
     "fuzzy_low": _("names a little similar"),
     "different_short": _("different one-word names (perhaps a nickname)"),
     "different": _("different"),
+    "one_edit_short": _("short names one letter apart"),
+    "fuzzy_short": _("short names similar"),
     "same": _("same"),
     "same_date": _("same birth date"),
     "near_date": _("birth dates close"),
@@ -48,6 +51,8 @@ LEVEL_LABELS: dict[str, Promise] = {
     "ranges_overlap": _("estimated ages overlap"),
     "within_2y": _("within two years"),
     "one_digit_off": _("one digit different"),
+    "serial_differs": _("same region and birth date, another child's serial number"),
+    "through_other_record": _("both match a third record of the same child"),
     "both_same": _("both parents the same"),
     "both_same_common": _("both parents the same, common names"),
     "one_same_rare": _("one parent the same, a rare name"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -16,6 +17,7 @@ from numpy.typing import NDArray
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, JaroWinkler
 
+from .normalize import nickname_compatible
 from .records import Prepared
 
 MISSING = -1
@@ -55,6 +57,8 @@ FIELDS: tuple[FieldSpec, ...] = (
             "fuzzy_low",
             "different_short",
             "different",
+            "one_edit_short",
+            "fuzzy_short",
         ),
         (
             "agree",
@@ -74,6 +78,8 @@ FIELDS: tuple[FieldSpec, ...] = (
             "partial",
             "disagree",
             "disagree",
+            "partial",
+            "partial",
         ),
     ),
     FieldSpec("sex", ("same", "different"), ("agree", "disagree")),
@@ -82,7 +88,13 @@ FIELDS: tuple[FieldSpec, ...] = (
         ("same_date", "near_date", "same_year", "ranges_overlap", "within_2y", "different"),
         ("agree", "partial", "agree", "partial", "partial", "disagree"),
     ),
-    FieldSpec("nik", ("same", "one_digit_off", "different"), ("agree", "partial", "disagree")),
+    # A NIK is region (6 digits), birth date (6) and a serial (4): two NIKs differing only in
+    # the serial are two children born the same day in the same place (twins), not a typo.
+    FieldSpec(
+        "nik",
+        ("same", "one_digit_off", "different", "serial_differs"),
+        ("agree", "partial", "disagree", "disagree"),
+    ),
     # Father's and mother's names together: siblings share both, so counting them as two
     # independent agreements would double the evidence.
     # A parent's name agreeing counts by how common that name is (term frequency): sharing a
@@ -248,14 +260,28 @@ def _subset(a: NDArray[np.int64], b: NDArray[np.int64]) -> NDArray[np.bool_]:
     return np.asarray((na > 0) & (nb > 0) & (a_in_b | b_in_a))
 
 
+@lru_cache(maxsize=200_000)
+def _nick_hit(nicks: str, names: str) -> bool:
+    """Whether a nickname (phonetic tokens) is a short form of a name token of the other side."""
+    return any(n != t and nickname_compatible(n, t) for n in nicks.split() for t in names.split())
+
+
+def _nick_hits(nicks: NDArray[Any], names: NDArray[Any]) -> NDArray[np.bool_]:
+    return np.fromiter(
+        (bool(a) and bool(b) and _nick_hit(a, b) for a, b in zip(nicks, names, strict=True)),
+        bool,
+        len(nicks),
+    )
+
+
 def _name_levels(x: _Pairs) -> Levels:
     """Levels of FIELDS[0]; token order never matters (names are compared as sorted tokens)."""
     n = len(x.ia)
     e = N_EXACT
     (
         phonetic, one_edit, fuzzy_high, fuzzy, subset_lv, alias_lv, nick_lv, share, fuzzy_low,
-        different_short, different,
-    ) = range(e, e + 11)  # fmt: skip
+        different_short, different, one_edit_short, fuzzy_short,
+    ) = range(e, e + 13)  # fmt: skip
     lv = np.full(n, different, np.int8)
     eq = x.equal("name")
     agree = np.flatnonzero(eq)
@@ -303,19 +329,31 @@ def _name_levels(x: _Pairs) -> Levels:
     if rest.size:
         na, nb = x.p.tokens("nick_phon")[x.ia[rest]], x.q.tokens("nick_phon")[x.ib[rest]]
         aa, ab = x.p.tokens("all_phon")[x.ia[rest]], x.q.tokens("all_phon")[x.ib[rest]]
-        alias = _subset(na, nb) | _subset(na, ab) | _subset(aa, nb)
-        # a nickname's core inside a name of the other record ("ki" of Kiki in "rizki")
-        nick = np.zeros(len(rest), bool)
-        for side, core in ((0, x.p.present("nick_core")[x.ia[rest]]),
-                           (1, x.q.present("nick_core")[x.ib[rest]])):  # fmt: skip
-            r = rest[core]
-            if side == 0:
-                hit = _sim(x.a("nick_core", r), x.b("all_phon", r), fuzz.partial_ratio) >= 100
-            else:
-                hit = _sim(x.a("all_phon", r), x.b("nick_core", r), fuzz.partial_ratio) >= 100
-            nick[np.flatnonzero(core)[hit]] = True
+        # an alias (or a one-word name) that is one of the names of the other record
+        alias = _subset(na, nb) | _share_token(na, ab) | _share_token(aa, nb)
+        # a usual short form of a name of the other record (Budi for Budiman, Liza for
+        # Nurhaliza, Kiki for Rizki), from either side
+        nick = _nick_hits(x.a("nick_phon", rest), x.b("all_phon", rest)) | _nick_hits(
+            x.b("nick_phon", rest), x.a("all_phon", rest)
+        )
         lv[rest] = np.where(alias, alias_lv, np.where(nick, nick_lv, lv[rest]))
+    # One letter in a short name says less than in a long one: Rizky and Rizka, Sri and Sria
+    # are twins' names as often as one child's typo.
+    rest = np.flatnonzero((lv == one_edit) | (lv == fuzzy_high) | (lv == fuzzy))
+    if rest.size:
+        length = np.minimum(_lengths(x.a("name", rest)), _lengths(x.b("name", rest)))
+        short_name = length <= SHORT_NAME
+        was_one_edit = lv[rest] == one_edit
+        lv[rest[short_name & was_one_edit]] = one_edit_short
+        lv[rest[short_name & ~was_one_edit]] = fuzzy_short
     return lv
+
+
+SHORT_NAME = 7  # letters, spaces included, of the canonical name
+
+
+def _lengths(values: NDArray[Any]) -> NDArray[np.int64]:
+    return np.fromiter((len(v) for v in values), np.int64, len(values))
 
 
 def _birth_levels(x: _Pairs) -> Levels:
@@ -346,7 +384,14 @@ def _nik_levels(x: _Pairs) -> Levels:
     ok = np.flatnonzero(x.both("nik"))
     if ok.size:
         d = x.sim("nik", OSA.distance, ok)
-        out[ok] = np.where(d == 0, 0, np.where(d <= 1, 1, 2))
+        lv = np.where(d == 0, 0, np.where(d <= 1, 1, 2))
+        a, b = x.a("nik", ok), x.b("nik", ok)
+        serial = np.fromiter(
+            (len(u) == 16 and len(v) == 16 and u[:12] == v[:12] for u, v in zip(a, b, strict=True)),
+            bool,
+            len(ok),
+        )
+        out[ok] = np.where(serial & (d > 0), 3, lv)
     return out
 
 

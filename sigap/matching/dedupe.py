@@ -10,7 +10,7 @@ from numpy.typing import NDArray
 
 from .blocking import PASS_IDS, candidate_codes, candidate_pairs
 from .compare import FIELD_NAMES, N_EXACT, compare, compare_pruned
-from .model import Explanation, FSModel
+from .model import Explanation, FieldContribution, FSModel
 from .records import Prepared, Record, prepare
 
 Progress = Callable[[str], None]
@@ -38,12 +38,22 @@ class DedupeResult:
     scores: NDArray[np.float64]
     levels: NDArray[np.int8]
     compared: int  # candidate pairs compared, before the threshold
+    # Pairs found through a third record (see resolve_clusters): the bits added to the pair's
+    # own weight, and that record's index; 0 and -1 for pairs scored on their own.
+    linked: NDArray[np.float64] | None = None
+    via: NDArray[np.int64] | None = None
 
     def __len__(self) -> int:
         return len(self.ia)
 
     def explain(self, k: int) -> Explanation:
-        return self.model.explain(self.levels[k])
+        own = self.model.explain(self.levels[k])
+        if self.linked is None or self.linked[k] <= 0:
+            return own
+        extra = float(self.linked[k])
+        link = FieldContribution("linked", "agree", "through_other_record", extra)
+        score = float(self.scores[k])
+        return Explanation((*own.contributions, link), own.match_weight + extra, score)
 
     def rows(self) -> Iterator[tuple[str, str, float, str]]:
         """(id_a, id_b, score, explanation) per pair, best first."""
@@ -171,9 +181,12 @@ def dedupe(
     threshold: float = 0.5,
     model: FSModel | None = None,
     max_block: int | None = None,
+    resolve: bool = True,
     progress: Progress = _silent,
 ) -> DedupeResult:
     """Find likely duplicate pairs among records.
+
+    With `resolve`, the pairs are then made consistent with each other (resolve_clusters).
 
     Without a model, every weight is estimated on the data itself (EM, no labels); with one,
     its u is re-learnt from this data's random pairs and name frequencies.
@@ -206,8 +219,132 @@ def dedupe(
     levels = (
         np.concatenate([k[3] for k in kept]) if kept else np.zeros((0, len(FIELD_NAMES)), np.int8)
     )
-    progress(f"{len(ia):,} pairs at or above {threshold}")
-    return DedupeResult(p, model, ia, ib, scores, levels, len(code))
+    result = DedupeResult(p, model, ia, ib, scores, levels, len(code))
+    if resolve:
+        result = resolve_clusters(result, threshold)
+    progress(f"{len(result):,} pairs at or above {threshold}")
+    return result
+
+
+# Cluster consistency: a pair scored at least STRONG is taken as the same child when judging
+# its neighbours.
+STRONG = 0.8
+# A pair below SURE is dropped when one of its records is strongly the same child as a third
+# record that is clearly (below CLEARLY_NOT) not the other: twins, one of whom has two records.
+SURE, CLEARLY_NOT = 0.99, 0.01
+# A pair found through a third record needs its own score at least this high.
+LINK_FLOOR = 0.01
+MAX_STRONG_DEGREE = 20  # strong neighbours per record considered (a guard for huge clusters)
+
+
+def _strong_csr(
+    n: int, ia: Idx, ib: Idx, scores: NDArray[np.float64]
+) -> tuple[Idx, Idx, NDArray[np.float64]]:
+    """Strong neighbours of each record: (offsets, neighbour, score), both directions."""
+    strong = np.flatnonzero(scores >= STRONG)
+    a = np.r_[ia[strong], ib[strong]]
+    b = np.r_[ib[strong], ia[strong]]
+    w = np.r_[scores[strong], scores[strong]]
+    order = np.lexsort((-w, a))
+    a, b, w = a[order], b[order], w[order]
+    offsets = np.zeros(n + 1, np.int64)
+    np.add.at(offsets, a + 1, 1)
+    return np.cumsum(offsets), b, w
+
+
+def _pair_scores(
+    result: DedupeResult, a: Idx, b: Idx
+) -> tuple[NDArray[np.float64], NDArray[np.int8]]:
+    p = result.prepared
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    levels = compare(p, p, lo, hi)
+    return result.model.score(levels), levels
+
+
+def resolve_clusters(result: DedupeResult, threshold: float) -> DedupeResult:
+    """Make the pairs agree with each other the way records of one child must.
+
+    Records of one child are all the same child: when a is strongly the same child as b and b
+    as c, then a and c are too, with probability at least P(a=b) x P(b=c), even when a and c
+    alone say too little (a nickname on one, the full name on the other). Such pairs are
+    added, their explanation showing the bits gained through b. Conversely a weaker pair (a, c)
+    is dropped when a is strongly the same child as some b that is clearly not c (twins or
+    siblings, one recorded twice).
+    """
+    n = len(result.prepared)
+    ia, ib, scores = result.ia, result.ib, result.scores
+    if len(ia) == 0:
+        return result
+    offsets, nbr, nsc = _strong_csr(n, ia, ib, scores)
+    degree = np.minimum(np.diff(offsets), MAX_STRONG_DEGREE)
+    # -- drop pairs contradicted through a third record
+    weak = np.flatnonzero(scores < SURE)
+    ks, bs, ys = [], [], []
+    for x, y in ((ia, ib), (ib, ia)):
+        rows = weak[degree[x[weak]] > 0]
+        reps = degree[x[rows]]
+        k = np.repeat(rows, reps)
+        pos = np.repeat(offsets[x[rows]], reps) + (
+            np.arange(reps.sum()) - np.repeat(np.cumsum(reps) - reps, reps)
+        )
+        b = nbr[pos]
+        keep = (b != y[k]) & (nsc[pos] > scores[k])
+        ks.append(k[keep])
+        bs.append(b[keep])
+        ys.append(y[k][keep])
+    k, b, y = np.concatenate(ks), np.concatenate(bs), np.concatenate(ys)
+    drop = np.zeros(len(ia), bool)
+    if len(k):
+        s_by, _ = _pair_scores(result, b, y)
+        drop[k[s_by < CLEARLY_NOT]] = True
+    keep = np.flatnonzero(~drop)
+    ia, ib, scores, levels = ia[keep], ib[keep], scores[keep], result.levels[keep]
+    # -- add pairs joined through a third record
+    offsets, nbr, nsc = _strong_csr(n, ia, ib, scores)
+    degree = np.minimum(np.diff(offsets), MAX_STRONG_DEGREE)
+    hubs = np.flatnonzero(degree >= 2)
+    cand_a, cand_c, cand_w, cand_b = [], [], [], []
+    for hub in hubs.tolist():
+        start = int(offsets[hub])
+        d = int(degree[hub])
+        for i in range(d):
+            for j in range(i + 1, d):
+                cand_a.append(int(nbr[start + i]))
+                cand_c.append(int(nbr[start + j]))
+                cand_w.append(float(nsc[start + i] * nsc[start + j]))
+                cand_b.append(hub)
+    linked = np.zeros(len(ia))
+    via = np.full(len(ia), -1, np.int64)
+    if cand_a:
+        a, c = np.array(cand_a, np.int64), np.array(cand_c, np.int64)
+        w, hub_of = np.array(cand_w), np.array(cand_b, np.int64)
+        lo, hi = np.minimum(a, c), np.maximum(a, c)
+        code = lo * n + hi
+        # the best path per pair, and only pairs not already kept
+        order = np.lexsort((-w, code))
+        code, lo, hi, w, hub_of = code[order], lo[order], hi[order], w[order], hub_of[order]
+        first = np.r_[True, code[1:] != code[:-1]]
+        code, lo, hi, w, hub_of = code[first], lo[first], hi[first], w[first], hub_of[first]
+        # neither a pair kept already nor one just dropped
+        new = ~np.isin(code, result.ia * n + result.ib) & (w >= threshold)
+        lo, hi, w, hub_of = lo[new], hi[new], w[new], hub_of[new]
+        if len(lo):
+            own, own_levels = _pair_scores(result, lo, hi)
+            ok = own >= LINK_FLOOR
+            lo, hi, w, hub_of, own = lo[ok], hi[ok], w[ok], hub_of[ok], own[ok]
+            own_levels = own_levels[ok]
+            final = np.maximum(w, own)
+            gain = np.log2(final / (1 - np.minimum(final, 1 - 1e-12))) - np.log2(
+                own / (1 - np.minimum(own, 1 - 1e-12))
+            )
+            ia, ib = np.r_[ia, lo], np.r_[ib, hi]
+            scores = np.r_[scores, final]
+            levels = np.concatenate([levels, own_levels])
+            linked = np.r_[linked, np.maximum(gain, 0.0)]
+            via = np.r_[via, hub_of]
+    return DedupeResult(
+        result.prepared, result.model, ia, ib, scores, levels, result.compared, linked, via
+    )
 
 
 @dataclass

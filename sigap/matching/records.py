@@ -126,6 +126,26 @@ def birth_interval(record: Record, as_of: date) -> tuple[float, float, int]:
     return float("nan"), float("nan"), 0
 
 
+def nik_birth(nik: str, as_of: date) -> tuple[date, int] | None:
+    """Birth date and sex (1 male, 2 female) written in a 16-digit NIK, if they make sense.
+
+    An Indonesian NIK is 6 digits of region, the birth date as DDMMYY (40 added to the day for
+    a girl) and a 4-digit serial. The century is the one that puts the date at or before
+    `as_of`. None when the digits are not a valid date.
+    """
+    if len(nik) != 16 or not nik.isdigit():
+        return None
+    day, month, yy = int(nik[6:8]), int(nik[8:10]), int(nik[10:12])
+    sex = 2 if day > 40 else 1
+    day -= 40 if day > 40 else 0
+    year = 2000 + yy if 2000 + yy <= as_of.year else 1900 + yy
+    try:
+        d = date(year, month, day)
+    except ValueError:
+        return None
+    return (d, sex) if d <= as_of else None
+
+
 def _sex(value: str, hint: str) -> int:
     v = value.strip().lower()
     if v in ("m", "l", "male", "laki-laki", "laki", "lk", "pria", "1"):
@@ -379,6 +399,13 @@ def prepare(records: Sequence[Record], *, as_of: date | None = None) -> Prepared
             except RecordError as exc:
                 raise RecordError(f"record {r.id!r}: {exc}") from None
         lo[i], hi[i], exact = birth
+        nik = _digits(r.nik)
+        from_nik = nik_birth(nik, as_of) if nik else None
+        if from_nik is not None and exact == 0 and np.isnan(lo[i]):
+            # no birth written down: the NIK's date is the child's
+            d = from_nik[0]
+            lo[i] = hi[i] = _decimal_year(d)
+            exact = d.year * 10000 + d.month * 100 + d.day
         nkey = (r.full_name, r.alias)
         parts = name_memo.get(nkey)
         if parts is None:
@@ -389,7 +416,7 @@ def prepare(records: Sequence[Record], *, as_of: date | None = None) -> Prepared
         name_tokens.append(parts.all_tokens)
         cols["titles"].append(parts.titles)
         birth_order[i] = parts.birth_order
-        sex[i] = _sex(r.sex, parts.sex_hint)
+        sex[i] = _sex(r.sex, parts.sex_hint or ("MF"[from_nik[1] - 1] if from_nik else ""))
         cols["birth_exact"].append(str(exact) if exact else "")
         cols["place_of_birth"].append(folded(r.place_of_birth))
         cols["origin"].append(folded(r.origin))
@@ -399,7 +426,7 @@ def prepare(records: Sequence[Record], *, as_of: date | None = None) -> Prepared
         cols["father_phon"].append(fp)
         cols["mother"].append(m)
         cols["mother_phon"].append(mp)
-        cols["nik"].append(_digits(r.nik))
+        cols["nik"].append(nik)
         cols["address"].append(folded(r.address))
         cols["kelurahan"].append(_kelurahan(r.kelurahan))
     arrays: dict[str, NDArray[Any]] = {

@@ -84,7 +84,9 @@ def test_missing_values_neither_help_nor_hurt() -> None:
 def test_nik_one_digit_off() -> None:
     a = Record("1", "Budi", nik="6401010101100001")
     assert levels(a, Record("2", "Budi", nik="6401010101100001"))["nik"] == "same"
-    assert levels(a, Record("2", "Budi", nik="6401010101100007"))["nik"] == "one_digit_off"
+    assert levels(a, Record("2", "Budi", nik="6401070101100001"))["nik"] == "one_digit_off"
+    # only the serial differs: another child born that day in that region (a twin)
+    assert levels(a, Record("2", "Budi", nik="6401010101100002"))["nik"] == "serial_differs"
     assert levels(a, Record("2", "Budi", nik="6471023005120042"))["nik"] == "different"
 
 
@@ -246,3 +248,46 @@ def test_twins_and_namesakes_have_their_own_tables() -> None:
     assert by["sex"].weight < general[1][row[1]]
     assert by["birthplace_origin"].weight < general[5][row[5]]
     assert by["name"].weight == general[0][row[0]]
+
+
+def test_nik_gives_birth_date_and_sex_when_missing() -> None:
+    from sigap.matching.records import nik_birth
+
+    # a girl born 2014-03-21 (day 21 + 40), serial 0007
+    assert nik_birth("6401066103140007", date(2026, 1, 1)) == (date(2014, 3, 21), 2)
+    assert nik_birth("6401062103990007", date(2026, 1, 1)) == (date(1999, 3, 21), 1)
+    assert nik_birth("6401063203140007", date(2026, 1, 1)) is None  # no 32nd of March
+    assert nik_birth("640106610314", date(2026, 1, 1)) is None  # not 16 digits
+    p = prepare(
+        [
+            Record("1", "Sari", nik="6401066103140007"),
+            Record("2", "Sari", birth_date="2014-03-21", sex="F"),
+            Record("3", "Sari", birth_date="2015-01-01", nik="6401066103140007"),
+        ],
+        as_of=date(2026, 1, 1),
+    )
+    row = compare(p, p, np.array([0, 0]), np.array([1, 2]))
+    assert FIELDS[2].levels[row[0, 2]] == "same_date"  # the NIK's date stands in for the birth
+    assert FIELDS[1].levels[row[0, 1]] == "same"  # and its sex (day + 40) for the sex
+    assert p.birth_exact[2] == "20150101"  # a written birth date is never overridden
+
+
+def test_nickname_is_a_short_form_of_a_name_of_the_other_record() -> None:
+    full = Record("1", "Rizki Nurhaliza Pratama")
+    assert levels(full, Record("2", "Kiki"))["name"] == "nickname"
+    assert levels(full, Record("2", "Liza"))["name"] == "nickname"
+    assert levels(full, Record("2", "Rizk"))["name"] == "nickname"
+    # a nickname whose letters merely occur inside a name is no short form of it
+    assert levels(full, Record("2", "Ipin"))["name"] == "different_short"
+    # the given name noted as an alias of a nickname-only record
+    assert (
+        levels(Record("1", "Kecil", alias="Zainal"), Record("2", "Zainal Kartika"))["name"]
+        == "alias"
+    )
+
+
+def test_one_letter_says_less_in_a_short_name() -> None:
+    assert levels(Record("1", "Rizky"), Record("2", "Rizka"))["name"] == "one_edit_short"
+    assert levels(Record("1", "Rizky Pratama"), Record("2", "Rizky Pratams"))["name"] == "one_edit"
+    w = dict(zip(FIELDS[0].levels, FSModel.default().weight_tables()[0], strict=False))
+    assert w["one_edit_short"] < w["one_edit"]
