@@ -755,14 +755,24 @@ def unmet_gate(case: Case, target: str, *, reason: str = "") -> str | None:
     """The first gate that keeps `case` from moving to `target`, or None. Does not check the
     table (see apply_transition). Leaving assessment for closure needs no assessment: a duplicate
     or a child who died is closed without one; closure has its own gates."""
-    if (
-        case.stage == Stage.ASSESSMENT
-        and target != Stage.CLOSURE
-        and not case.assessments.filter(status=AssessmentStatus.COMPLETED).exists()
-    ):
-        return Gate.COMPLETED_ASSESSMENT
+    # A case page prefetched its assessments and plans (selectors.case_detail_for): the gates it
+    # shows for each next stage read those rows instead of querying again.
+    prefetched = getattr(case, "_prefetched_objects_cache", {})
+    if case.stage == Stage.ASSESSMENT and target != Stage.CLOSURE:
+        if "assessments" in prefetched:
+            completed = any(
+                a.status == AssessmentStatus.COMPLETED for a in prefetched["assessments"]
+            )
+        else:
+            completed = case.assessments.filter(status=AssessmentStatus.COMPLETED).exists()
+        if not completed:
+            return Gate.COMPLETED_ASSESSMENT
     if target == Stage.IMPLEMENTATION:
-        latest = case.plans.order_by("-created_at", "-id").first()
+        if "plans" in prefetched:
+            plans = sorted(prefetched["plans"], key=lambda p: (p.created_at, p.pk), reverse=True)
+            latest = plans[0] if plans else None
+        else:
+            latest = case.plans.order_by("-created_at", "-id").first()
         if latest is None or latest.status != PlanStatus.APPROVED:
             return Gate.APPROVED_PLAN
     if target == Stage.CLOSURE:

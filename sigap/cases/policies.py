@@ -69,8 +69,9 @@ class CaseAccess:
 
 
 def case_access(user: User, case: Case) -> CaseAccess:
-    """What `user` may do with `case`; one query (the user's team row), cached on the case so a
-    page asking several policies pays it once."""
+    """What `user` may do with `case`; one query (the user's team row) unless the case came with
+    its current team (selectors.case_get_for: `active_team`), cached on the case so a page
+    asking several policies pays it once."""
     cache: dict[int, CaseAccess] = case.__dict__.setdefault("_sigap_access", {})
     if user.pk in cache:
         return cache[user.pk]
@@ -78,11 +79,7 @@ def case_access(user: User, case: Case) -> CaseAccess:
     is_supervisor = Role.SUPERVISOR in roles
     team_role = None
     if roles & CHILD_DATA_ROLES:
-        team_role = (
-            CaseTeamMember.objects.filter(case=case, user=user, ended_at__isnull=True)
-            .values_list("role", flat=True)
-            .first()
-        )
+        team_role = _team_role(user, case)
     on_team = team_role is not None
     opened_it = Role.INTAKE_OFFICER in roles and case.created_by_id == user.pk
     access = CaseAccess(
@@ -110,9 +107,25 @@ def case_access(user: User, case: Case) -> CaseAccess:
     return access
 
 
+def _team_role(user: User, case: Case) -> str | None:
+    """The role of the user's oldest current row on the case team, or None: from the team the
+    case was fetched with when it was, else one query (the same row either way)."""
+    team = case.__dict__.get("active_team")
+    if team is not None:
+        return next((m.role for m in team if m.user_id == user.pk), None)
+    return (
+        CaseTeamMember.objects.filter(case=case, user=user, ended_at__isnull=True)
+        .order_by("added_at")
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
 def forget_access(case: Case) -> None:
-    """Drop the cached access of `case` (after its team changed)."""
+    """Drop the cached access of `case`, and the team it was fetched with (after its team
+    changed): the next policy check reads the team again."""
     case.__dict__.pop("_sigap_access", None)
+    case.__dict__.pop("active_team", None)
 
 
 @policy("case.list")

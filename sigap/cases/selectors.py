@@ -179,8 +179,22 @@ def case_list_for(*, user: User, filters: CaseFilters | None = None) -> QuerySet
     )
 
 
+def active_team_prefetch() -> Prefetch:
+    """The case's current team with its users, oldest first, as `case.active_team`: the case
+    page's team section, the header's lead workers, and the user's own team role for the
+    policies (sigap.cases.policies.case_access) all read it, so none queries the team again."""
+    return Prefetch(
+        "team",
+        queryset=CaseTeamMember.objects.filter(ended_at__isnull=True)
+        .select_related("user")
+        .order_by("added_at"),
+        to_attr="active_team",
+    )
+
+
 def case_get_for(*, user: User, case_id: uuid.UUID | str) -> Case:
-    """One visible case with what its header shows, or Http404."""
+    """One visible case with what its header shows (its current team, `active_team`, and of it
+    the lead workers, `lead_members`), or Http404."""
     try:
         pk = uuid.UUID(str(case_id))
     except ValueError as exc:
@@ -194,11 +208,15 @@ def case_get_for(*, user: User, case_id: uuid.UUID | str) -> Case:
             "lead_agency",
             "created_by",
         )
-        .prefetch_related("categories", lead_workers_prefetch())
+        .prefetch_related("categories", active_team_prefetch())
         .first()
     )
     if case is None:
         raise Http404
+    # The lead workers, as lead_workers_prefetch() gives them to the list pages.
+    team: list[CaseTeamMember] = case.active_team  # type: ignore[attr-defined]
+    leads = [m for m in team if m.role == CaseRole.LEAD_WORKER]
+    case.lead_members = leads  # type: ignore[attr-defined]
     return case
 
 
@@ -227,21 +245,20 @@ class CaseDetail:
 
 
 NOTES_ON_PAGE = 30
+# The newest notes loaded with a case page, as `case.recent_notes`: the page's notes section and
+# its timeline (sigap.cases.timeline.notes) share them. The page shows at most this many timeline
+# entries (views.TIMELINE_ON_PAGE), so no older note could appear in it.
+NOTES_PREFETCHED = 100
 
 
 def case_detail_for(*, case: Case) -> CaseDetail:
     """The sections of a case page (the case itself comes from case_get_for), in a constant
     number of queries. The related rows are prefetched onto `case`, so the timeline's built-in
-    sources reuse them instead of querying again."""
+    sources and the stage gates (models.unmet_gate) reuse them instead of querying again."""
+    team = [] if "active_team" in case.__dict__ else [active_team_prefetch()]
     prefetch_related_objects(
         [case],
-        Prefetch(
-            "team",
-            queryset=CaseTeamMember.objects.filter(ended_at__isnull=True)
-            .select_related("user")
-            .order_by("added_at"),
-            to_attr="active_team",
-        ),
+        *team,
         Prefetch(
             "assessments",
             queryset=Assessment.objects.select_related("created_by", "completed_by").order_by(
@@ -273,9 +290,10 @@ def case_detail_for(*, case: Case) -> CaseDetail:
     )
     notes = list(
         case.notes.select_related("author").order_by("-occurred_on", "-created_at")[
-            : NOTES_ON_PAGE + 1
+            : max(NOTES_ON_PAGE + 1, NOTES_PREFETCHED)
         ]
     )
+    case.recent_notes = notes[:NOTES_PREFETCHED]  # type: ignore[attr-defined]
     return CaseDetail(
         team=case.active_team,  # type: ignore[attr-defined]
         assessments=list(case.assessments.all()),

@@ -191,7 +191,11 @@ def plans(case: Case) -> Iterable[TimelineEntry]:
 
 @register_timeline_source
 def notes(case: Case) -> Iterable[TimelineEntry]:
-    for n in case.notes.select_related("author"):
+    # The case page loaded the newest notes already (selectors.case_detail_for), as many as its
+    # timeline can show; elsewhere (the API's longer timeline) every note, in one query.
+    recent = case.__dict__.get("recent_notes")
+    rows = recent if recent is not None else case.notes.select_related("author")
+    for n in rows:
         yield TimelineEntry(
             at=_day(n.occurred_on),
             kind=f"case.note.{n.kind}",

@@ -94,6 +94,39 @@ def test_whoever_sees_a_case_sees_its_child(case, case_worker, psychologist, hom
     assert not children_visible_to(case_worker).filter(pk=other_child.pk).exists()
 
 
+@pytest.mark.parametrize("persona", PERSONAS, indirect=True)
+def test_access_from_the_fetched_team_is_the_same(persona, case, psychologist, supervisor):
+    """A case fetched for a page comes with its current team (selectors.case_get_for), and
+    case_access reads the user's role from it: the same answer as the query."""
+    from sigap.cases.selectors import active_team_prefetch
+
+    services.team_member_add(actor=supervisor, case=case, user=psychologist, role="psychologist")
+    with_team = Case.objects.prefetch_related(active_team_prefetch()).get(pk=case.pk)
+    bare = Case.objects.get(pk=case.pk)
+    assert case_access(persona, with_team) == case_access(persona, bare)
+
+
+def test_access_from_the_fetched_team_costs_no_query(case, case_worker, django_assert_num_queries):
+    from sigap.cases.selectors import case_get_for
+
+    fetched = case_get_for(user=case_worker, case_id=case.pk)
+    with django_assert_num_queries(0):
+        for action in ("case.view", "case.work", "case.note", "case.team"):
+            assert can(case_worker, action, fetched)
+
+
+def test_forget_access_forgets_the_fetched_team(case, case_worker, supervisor):
+    from sigap.cases.policies import forget_access
+    from sigap.cases.selectors import case_get_for
+
+    fetched = case_get_for(user=supervisor, case_id=case.pk)
+    assert case_access(case_worker, fetched).can_manage_team
+    member = fetched.team.get(user=case_worker, ended_at__isnull=True)
+    services.team_member_end(actor=supervisor, member=member)
+    forget_access(fetched)
+    assert not case_access(case_worker, fetched).can_view
+
+
 def test_access_is_one_query_per_case_and_user(case, case_worker, django_assert_num_queries):
     fresh = Case.objects.get(pk=case.pk)
     case_worker.active_memberships  # noqa: B018  (loaded once per request elsewhere)

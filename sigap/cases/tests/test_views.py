@@ -69,13 +69,22 @@ def test_case_detail_per_persona(client, persona, request, case):
         assert case.number not in response.content.decode()
 
 
+# The case page with the built-in timeline sources only (own_chrome_only): the signed-in user (5:
+# session, user, two 2FA devices, memberships), the case with its categories and current team
+# (3: the team also gives the header's lead workers and the user's own role for the policies),
+# the sections (8: assessments, plans, their actions, approvals, people, risk and stage changes,
+# the newest notes, which the timeline reuses), the read's audit event (4, +1 lock on
+# PostgreSQL). The stage gates shown read the prefetched assessments and plans.
+DETAIL_QUERIES = 20 + AUDIT_LOCK
+
+
 def test_detail_query_count_does_not_grow_with_history(
     client, case, case_worker, supervisor, psychologist, django_assert_num_queries, own_chrome_only
 ):
     case = advance(case, Stage.REVIEW, case_worker, supervisor)
     client.force_login(case_worker)
     client.get(url("case-detail", case))  # warm the session
-    with django_assert_num_queries(25 + AUDIT_LOCK) as small:
+    with django_assert_num_queries(DETAIL_QUERIES) as small:
         assert client.get(url("case-detail", case)).status_code == 200
     # Grow every section: team, notes, people, approvals, risk history.
     services.team_member_add(actor=supervisor, case=case, user=psychologist, role="psychologist")
@@ -103,6 +112,46 @@ def test_detail_query_count_does_not_grow_with_history(
     services.closure_request(actor=case_worker, case=case, reason="reintegrated")
     with django_assert_num_queries(len(small.captured_queries)):
         assert client.get(url("case-detail", case)).status_code == 200
+
+
+@pytest.mark.parametrize("stage", [*Stage.values])
+def test_detail_query_count_is_the_same_at_every_stage(
+    client, case, case_worker, supervisor, django_assert_num_queries, own_chrome_only, stage
+):
+    if stage == Stage.CLOSURE:
+        case = close(case, case_worker, supervisor)
+    elif stage != Stage.INTAKE:
+        case = advance(case, stage, case_worker, supervisor)
+    assert case.stage == stage
+    client.force_login(case_worker)
+    client.get(url("case-detail", case))
+    # Django skips the plan actions' query when the case has no plan yet (nothing to look up).
+    no_plan = not case.plans.exists()
+    with django_assert_num_queries(DETAIL_QUERIES - no_plan):
+        assert client.get(url("case-detail", case)).status_code == 200
+
+
+def test_detail_timeline_is_the_newest_of_the_whole_timeline(client, case, case_worker):
+    """The page's timeline reuses the newest notes it loaded (selectors.NOTES_PREFETCHED):
+    with more notes than that, it shows the same entries as the whole timeline's newest."""
+    from sigap.cases import selectors
+    from sigap.cases.timeline import case_timeline
+    from sigap.cases.views import TIMELINE_ON_PAGE
+
+    assert TIMELINE_ON_PAGE <= selectors.NOTES_PREFETCHED
+    for i in range(selectors.NOTES_PREFETCHED + 5):
+        services.note_add(
+            actor=case_worker,
+            case=case,
+            kind="home_visit",
+            occurred_on=date(2025, 1, 1 + i % 28),
+            text=f"n{i}",
+        )
+    client.force_login(case_worker)
+    shown = client.get(url("case-detail", case)).context["timeline"]
+    whole = case_timeline(Case.objects.get(pk=case.pk))
+    assert len(whole) > len(shown) == TIMELINE_ON_PAGE
+    assert shown == whole[:TIMELINE_ON_PAGE]
 
 
 def test_detail_shows_unmet_gates(client, case, case_worker):
