@@ -63,7 +63,9 @@ def _fuzzy_cutoff(token: str) -> float | None:
 class Vocabulary:
     tokens: list[str] = field(default_factory=list)  # sorted, for prefix lookups
     counts: dict[str, int] = field(default_factory=dict)
-    by_sound: dict[str, list[str]] = field(default_factory=dict)
+    # Tuples of strings, not lists: the garbage collector stops tracking them, so tens of
+    # thousands of groups held for the life of the process add nothing to each full collection.
+    by_sound: dict[str, tuple[str, ...]] = field(default_factory=dict)
     size: int = 0
     checked_at: float = 0.0
 
@@ -78,7 +80,7 @@ class Vocabulary:
         return cls(
             tokens=sorted(counts),
             counts=counts,
-            by_sound=dict(by_sound),
+            by_sound={key: tuple(group) for key, group in by_sound.items()},
             size=NameToken.objects.count(),
             checked_at=time.monotonic(),
         )
