@@ -44,6 +44,7 @@ LEVEL_LABELS: dict[str, Promise] = {
     "different": _("different"),
     "one_edit_short": _("short names one letter apart"),
     "fuzzy_short": _("short names similar"),
+    "different_given": _("different given names (not a nickname)"),
     "same": _("same"),
     "same_date": _("same birth date"),
     "near_date": _("birth dates close"),

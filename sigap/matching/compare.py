@@ -59,6 +59,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "different",
             "one_edit_short",
             "fuzzy_short",
+            "different_given",
         ),
         (
             "agree",
@@ -80,6 +81,7 @@ FIELDS: tuple[FieldSpec, ...] = (
             "disagree",
             "partial",
             "partial",
+            "disagree",
         ),
     ),
     FieldSpec("sex", ("same", "different"), ("agree", "disagree")),
@@ -280,8 +282,8 @@ def _name_levels(x: _Pairs) -> Levels:
     e = N_EXACT
     (
         phonetic, one_edit, fuzzy_high, fuzzy, subset_lv, alias_lv, nick_lv, share, fuzzy_low,
-        different_short, different, one_edit_short, fuzzy_short,
-    ) = range(e, e + 13)  # fmt: skip
+        different_short, different, one_edit_short, fuzzy_short, different_given,
+    ) = range(e, e + 14)  # fmt: skip
     lv = np.full(n, different, np.int8)
     eq = x.equal("name")
     agree = np.flatnonzero(eq)
@@ -346,6 +348,14 @@ def _name_levels(x: _Pairs) -> Levels:
         was_one_edit = lv[rest] == one_edit
         lv[rest[short_name & was_one_edit]] = one_edit_short
         lv[rest[short_name & ~was_one_edit]] = fuzzy_short
+    # A one-word name that is a given name in the data (Budi, Fatimah), not a nickname (Ucok),
+    # disagreeing: a sibling or twin far more often than a nickname of the same child.
+    rest = np.flatnonzero(lv == different_short)
+    if rest.size:
+        one_a, one_b = x.p.name_words[x.ia[rest]] <= 1, x.q.name_words[x.ib[rest]] <= 1
+        nick_a, nick_b = x.p.nicklike[x.ia[rest]], x.q.nicklike[x.ib[rest]]
+        given = ~((one_a & nick_a) | (one_b & nick_b))
+        lv[rest[given]] = different_given
     return lv
 
 

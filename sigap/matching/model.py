@@ -30,7 +30,8 @@ from .compare import FIELD_NAMES, FIELDS, MISSING, Levels
 
 _DEFAULTS = Path(__file__).with_name("default_model.json")
 _PARENTS, _RESIDENCE = FIELD_NAMES.index("parents"), FIELD_NAMES.index("residence")
-_BIRTH = FIELD_NAMES.index("birth")
+_BIRTH, _NIK = FIELD_NAMES.index("birth"), FIELD_NAMES.index("nik")
+_NIK_SERIAL = FIELDS[_NIK].levels.index("serial_differs")
 # any two records; one household; one household and the same birth date; the same name (not
 # one household): children of one name share sex, origin, often marga, more than any two do
 N_STRATA = 4
@@ -39,11 +40,13 @@ NAME_STRATUM = 3  # names agree exactly or phonetically (those levels are known 
 
 def household(levels: Levels) -> NDArray[np.bool_]:
     """Pairs that look like one household: both parents' names agree, or the address, or one
-    parent's name (the other unknown) and the kelurahan."""
+    parent's name (the other unknown) and the kelurahan, or NIKs differing only in the serial
+    (born the same day in the same place)."""
     parents, residence = levels[:, _PARENTS], levels[:, _RESIDENCE]
     both = (parents == 0) | (parents == 1)
     one = (parents >= 2) & (parents <= 4)
-    return both | (residence == 0) | (one & ((residence == 1) | (residence == 2)))
+    twins = levels[:, _NIK] == _NIK_SERIAL
+    return both | (residence == 0) | (one & ((residence == 1) | (residence == 2))) | twins
 
 
 @dataclass(frozen=True, slots=True)

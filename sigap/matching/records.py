@@ -219,6 +219,9 @@ class Prepared:
         # mother's name (see TF_COLUMNS), out of name_population records.
         self.tf: dict[str, NDArray[np.int64]] = {}
         self.name_population = 0
+        # Whether a one-word name is, in the reference records, more often a nickname (an
+        # alias beside a full name) than a part of a full name: Ucok, not Budi.
+        self.nicklike: NDArray[np.bool_] = np.zeros(len(ids), bool)
         if ids:
             self.count_names_in(self)
 
@@ -243,6 +246,33 @@ class Prepared:
                 counts = reference.value_counts(col)
                 self.tf[col] = np.array([counts.get(v, 0) + 1 for v in self.cols[col]], np.int64)
         self.name_population = len(self) if reference is self else len(reference) + 1
+        roles = reference.token_roles()
+        self.nicklike = np.fromiter(
+            (
+                words == 1 and roles.get(name, (0, 0))[1] > roles.get(name, (0, 0))[0]
+                for words, name in zip(
+                    self.name_words.tolist(), self.cols["name_phon"], strict=True
+                )
+            ),
+            bool,
+            len(self),
+        )
+
+    def token_roles(self) -> dict[str, tuple[int, int]]:
+        """Phonetic name token -> (records bearing it in a full name of two words or more,
+        records bearing it as an alias beside such a name)."""
+        key = "_token_roles"
+        if key not in self.__dict__:
+            roles: dict[str, list[int]] = {}
+            multi = self.name_words >= 2
+            for col, role in (("name_phon", 0), ("nick_phon", 1)):
+                values, counts = np.unique(self.cols[col][multi].astype(str), return_counts=True)
+                for value, count in zip(values.tolist(), counts.tolist(), strict=True):
+                    for t in value.split():
+                        roles.setdefault(t, [0, 0])[role] += count
+            self.__dict__[key] = {t: (a, b) for t, (a, b) in roles.items()}
+        out: dict[str, tuple[int, int]] = self.__dict__[key]
+        return out
 
     def value_counts(self, col: str) -> dict[str, int]:
         key = "_counts_" + col
@@ -270,6 +300,7 @@ class Prepared:
         out._codes = {}
         out.tf = {k: v[start:stop] for k, v in self.tf.items()}
         out.name_population = self.name_population
+        out.nicklike = self.nicklike[start:stop]
         return out
 
     def __len__(self) -> int:
