@@ -480,8 +480,13 @@ def write_docs(
         "Splink trains) and links FEBRL4 one-to-one; on the synthetic set it uses its shipped m "
         "and its household, same-birth-date (twins) and same-name u tables (fitted by "
         "`python -m sigap.matching.training` on labelled synthetic records of seed 1, never on "
-        "the evaluation's truth) with u re-learnt from the data's random pairs. The threshold is the model's match probability 0.5, not "
-        "tuned. recordlinkage uses union blocking, Jaro-Winkler >= 0.85 and ECM; Splink uses "
+        "the evaluation's truth) with u re-learnt from the data's random pairs. In a dedupe "
+        "(FEBRL3, the synthetic set, the batch) the scored pairs are then made consistent "
+        "through third records (`resolve_clusters`): a pair whose records are both at least 0.8 "
+        "the same child as a third record is added with the product of those two scores, and a "
+        "pair under 0.99 is dropped when one of its records is at least 0.8 the same child as a "
+        "third that scores under 0.01 against the other. The threshold is the model's match "
+        "probability 0.5, not tuned. recordlinkage uses union blocking, Jaro-Winkler >= 0.85 and ECM; Splink uses "
         "DuckDB, u by random sampling and m by EM, no labels. Each run is its own process; "
         "peak memory is that process's maximum RSS, imports included.",
         "",
