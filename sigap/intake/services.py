@@ -255,7 +255,7 @@ def public_report_submit(
 # --- the audit events of public reports ------------------------------------------------------------
 
 AUDIT_DELAY_SECONDS = 2.0
-AUDIT_BATCH_SIZE = 100
+AUDIT_BATCH_SIZE = 250  # events per transaction (and chain lock) of public_reports_audit
 _audit_scheduled: dict[str, float | None] = {"at": None}
 _audit_schedule_lock = threading.Lock()
 

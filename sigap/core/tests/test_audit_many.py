@@ -67,5 +67,19 @@ def test_the_chain_is_locked_and_read_once_for_all_events():
     with CaptureQueriesContext(connection) as queries:
         audit_log_many({"actor": None, "action": f"test.n{i}"} for i in range(10))
     inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
-    assert len(inserts) == 10
-    assert len(queries.captured_queries) <= 10 + 4  # savepoint/lock, last hash, release
+    assert len(inserts) == 1  # one multi-row INSERT for the batch
+    assert len(queries.captured_queries) <= 1 + 4  # savepoint/lock, last hash, release
+
+
+def test_a_large_batch_is_split_into_inserts_and_stays_in_chain_order(monkeypatch):
+    monkeypatch.setattr("sigap.core.audit.MANY_BATCH_SIZE", 4)
+    audit_log(actor=None, action="test.first")
+    with CaptureQueriesContext(connection) as queries:
+        events = audit_log_many({"actor": None, "action": f"test.n{i}"} for i in range(10))
+    inserts = [q for q in queries.captured_queries if q["sql"].startswith("INSERT")]
+    assert len(inserts) == 3  # 4 + 4 + 2
+    stored = list(AuditEvent.objects.order_by("id"))
+    assert [e.action for e in stored] == ["test.first", *[f"test.n{i}" for i in range(10)]]
+    assert [e.pk for e in stored[1:]] == [e.pk for e in events]
+    assert [e.hash for e in stored[1:]] == [e.hash for e in events]
+    assert next(verify_chain(), None) is None
