@@ -255,13 +255,20 @@ class Result:
 class Client:
     """A minimal keep-alive HTTP/1.1 client (the standard library has no asyncio one)."""
 
-    def __init__(self, port: int) -> None:
+    def __init__(self, port: int, source: str | None = None) -> None:
         self.port = port
+        # Each client connects from its own loopback address (127.0.0.0/8 is all loopback on
+        # Linux), as 50 reporters on 50 phones would, so the per-address rate-limit counter is
+        # one row per client, not one row that every request of the run updates.
+        self.source = source
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
     async def _open(self) -> None:
-        self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        local = (self.source, 0) if self.source else None
+        self.reader, self.writer = await asyncio.open_connection(
+            "127.0.0.1", self.port, local_addr=local
+        )
 
     async def close(self) -> None:
         if self.writer is not None:
@@ -312,13 +319,15 @@ async def run_phase(
     clients: int,
     seconds: float,
     meter: CpuMeter | None = None,
+    one_address: bool = False,
 ) -> Result:
     cpu_before = meter.read() if meter else None
     stop_at = time.perf_counter() + seconds
     results = [Result() for _ in range(clients)]
 
     async def worker(i: int) -> None:
-        client, result = Client(port), results[i]
+        source = None if one_address else f"127.0.{1 + i // 250}.{1 + i % 250}"
+        client, result = Client(port, source), results[i]
         n = i
         while time.perf_counter() < stop_at:
             body = bodies[n % len(bodies)]
@@ -395,8 +404,13 @@ def render(
         f"    {command}",
         "",
         f"gunicorn {args.workers} workers × {args.threads} threads (gthread), "
-        f"{args.clients} concurrent keep-alive clients in one asyncio process on the same machine, "
-        "closed loop (each client sends its next request when the last is answered), "
+        f"{args.clients} concurrent keep-alive clients in one asyncio process on the same machine"
+        + (
+            " (all from 127.0.0.1), "
+            if args.one_address
+            else ", each from its own loopback address (as reporters on their own phones), "
+        )
+        + "closed loop (each client sends its next request when the last is answered), "
         f"phases baseline / reports / baseline / reports of {args.duration:g} s each after "
         f"{args.warmup:g} s of warm-up per endpoint. Reports are JSON bodies to "
         f"`POST {REPORT_PATH}` (JSON schema and form validation, the per-address counter upsert, "
@@ -544,6 +558,11 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument(
+        "--one-address",
+        action="store_true",
+        help="every client from 127.0.0.1 (one rate-limit counter row for the whole run)",
+    )
+    parser.add_argument(
         "--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
     )
     parser.add_argument("--db", default="sigap_bench_reports")
@@ -624,18 +643,52 @@ def main() -> int:
 
         async def drive() -> tuple[Result, Result, Result]:
             warm = Result()
-            warm.merge(await run_phase(port, BASELINE_PATH, bodies, args.clients, args.warmup))
-            warm.merge(await run_phase(port, REPORT_PATH, bodies, args.clients, args.warmup))
+            warm.merge(
+                await run_phase(
+                    port,
+                    BASELINE_PATH,
+                    bodies,
+                    args.clients,
+                    args.warmup,
+                    one_address=args.one_address,
+                )
+            )
+            warm.merge(
+                await run_phase(
+                    port,
+                    REPORT_PATH,
+                    bodies,
+                    args.clients,
+                    args.warmup,
+                    one_address=args.one_address,
+                )
+            )
             audited()
             worker_cpu["before"] = meter.read()
             base, rep = Result(), Result()
             for phase in range(2):
                 print(f"phase {phase + 1}/2 …", flush=True)
                 base.merge(
-                    await run_phase(port, BASELINE_PATH, bodies, args.clients, args.duration, meter)
+                    await run_phase(
+                        port,
+                        BASELINE_PATH,
+                        bodies,
+                        args.clients,
+                        args.duration,
+                        meter,
+                        one_address=args.one_address,
+                    )
                 )
                 rep.merge(
-                    await run_phase(port, REPORT_PATH, bodies, args.clients, args.duration, meter)
+                    await run_phase(
+                        port,
+                        REPORT_PATH,
+                        bodies,
+                        args.clients,
+                        args.duration,
+                        meter,
+                        one_address=args.one_address,
+                    )
                 )
             return warm, base, rep
 

@@ -8,8 +8,8 @@ from sigap.settings import env_int
 ROOT_URLCONF = "bench.urls_public_reports"
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-# Every request comes from 127.0.0.1: the limit is measured (the counter is written on every
-# report) but set high enough never to refuse.
+# Each client sends hundreds of reports a minute from its loopback address: the limit is
+# measured (the counter is written on every report) but set high enough never to refuse.
 SIGAP_REPORT_RATE_LIMIT = env_int("BENCH_RATE_LIMIT", 1_000_000_000)
 LOGGING = {
     "version": 1,
